@@ -1,0 +1,1 @@
+"""Code shared by the services: settings base, the clock, the API client, the spool."""

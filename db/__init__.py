@@ -1,0 +1,1 @@
+"""Schema, migrations and the private PostgreSQL cluster used by tests and the demo."""
