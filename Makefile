@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==26.3
-	$(PY) -m pip install --quiet -e '.[sim,test]'
+	$(PY) -m pip install --quiet -e '.[sim,test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 test: test-python test-frontend

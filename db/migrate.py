@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 log = logging.getLogger("db.migrate")
 
@@ -67,7 +68,9 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 
 def _applied(conn: psycopg.Connection) -> dict[int, tuple[str, str]]:
-    rows = conn.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
+    # Callers may use any row factory; this reads plain tuples.
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
     return {version: (name, checksum) for version, name, checksum in rows}
 
 
@@ -125,7 +128,8 @@ def migrate(database_url: str, *, grafana_password: str | None = None,
 def pending(conn: psycopg.Connection, directory: Path | None = None) -> list[str]:
     """Names of migrations not yet applied (raises MigrationError if one changed)."""
     migrations = load_migrations(directory)
-    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        exists = cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
     applied = _applied(conn) if exists else {}
     _check_unchanged(migrations, applied)
     return [m.name for m in migrations if m.version not in applied]

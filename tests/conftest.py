@@ -93,3 +93,68 @@ def make_database(pg_server_url, migrated_template):
 def database_url(make_database) -> str:
     """URL of a fresh, migrated database of this test's own."""
     return make_database()
+
+
+# The controller API over real HTTP --------------------------------------------
+
+SERVICE_TOKEN = "test-service-token"
+PASSWORD = "test-household-password"
+
+
+class ApiServer:
+    """controller_api served by a real HTTP server on a free port of 127.0.0.1."""
+
+    def __init__(self, database_url: str, **settings):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from controller_api import create_app
+
+        self.database_url = database_url
+        self.service_token = SERVICE_TOKEN
+        self.password = PASSWORD
+        config = {"database_url": database_url, "service_token": SERVICE_TOKEN, "password": PASSWORD}
+        config.update(settings)
+        self.app = create_app({"settings": config})
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops serving (the port closes); the database stays."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+            self.app.extensions["db_pool"].close()
+
+    def client(self):
+        from common.api_client import ApiClient
+
+        return ApiClient(self.url, self.service_token)
+
+
+@pytest.fixture
+def api_server(database_url):
+    """The real API over HTTP on a fresh database; ``.url``, ``.service_token``, ``.database_url``."""
+    server = ApiServer(database_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_api_server(make_database):
+    """Factory for API servers with extra settings (e.g. static_dir, clock_*); all stopped after the test."""
+    servers: list[ApiServer] = []
+
+    def factory(database_url: str | None = None, **settings) -> ApiServer:
+        server = ApiServer(database_url or make_database(), **settings)
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()

@@ -1,0 +1,72 @@
+"""The house mode and the household settings."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint
+from psycopg.types.json import Jsonb
+
+from controller_api import domain
+from controller_api.db import connection
+from controller_api.errors import ApiProblem
+from controller_api.http import endpoint, json_body
+from controller_api.models import HouseholdSettings, HouseholdSettingsPatch, ModeIn
+
+bp = Blueprint("house", __name__, url_prefix="/api")
+
+
+def _mode_json(conn) -> dict:
+    house = domain.house_mode(conn)
+    now = domain.now()
+    return {"mode": house.effective(now), "away_temp_c": house.away_temp_c,
+            "holiday_temp_c": house.holiday_temp_c,
+            "holiday_until": house.holiday_until if house.effective(now) == "holiday" else None}
+
+
+@endpoint(bp, "/mode", "GET", summary="The house mode: home, away or holiday")
+def get_mode():
+    with connection() as conn:
+        return _mode_json(conn)
+
+
+@endpoint(bp, "/mode", "PUT", summary="Set the house mode", body=ModeIn)
+def put_mode():
+    data = json_body(ModeIn)
+    until = data.holiday_until
+    if isinstance(until, date) and not isinstance(until, datetime):
+        # A date means "back on that day": the holiday ends at its start, local time.
+        until = datetime.combine(until, time(0, 0), tzinfo=domain.home_zone())
+    if data.mode == "holiday" and until <= domain.now():
+        raise ApiProblem(422, "holiday_until: must be in the future",
+                         [{"field": "holiday_until", "message": "must be in the future"}])
+    with connection() as conn:
+        current = domain.house_mode(conn)
+        conn.execute(
+            """UPDATE house_mode SET mode = %s, away_temp_c = %s, holiday_temp_c = %s, holiday_until = %s,
+                                     updated_at = now()""",
+            (data.mode, data.away_temp_c or current.away_temp_c, data.holiday_temp_c or current.holiday_temp_c,
+             until if data.mode == "holiday" else None))
+        return _mode_json(conn)
+
+
+@endpoint(bp, "/settings", "GET", summary="Household settings")
+def get_settings():
+    with connection() as conn:
+        return domain.household_settings(conn).model_dump()
+
+
+@endpoint(bp, "/settings", "PATCH", summary="Change household settings", body=HouseholdSettingsPatch)
+def patch_settings():
+    changes = json_body(HouseholdSettingsPatch).model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None:
+            raise ApiProblem(422, f"{key}: may not be null", [{"field": key, "message": "may not be null"}])
+    with connection() as conn:
+        merged = domain.household_settings(conn).model_dump() | changes
+        HouseholdSettings.model_validate(merged)
+        for key, value in changes.items():
+            conn.execute(
+                """INSERT INTO settings (key, value) VALUES (%s, %s)
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()""",
+                (key, Jsonb(value)))
+        return domain.household_settings(conn).model_dump()

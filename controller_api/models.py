@@ -1,0 +1,315 @@
+"""Request bodies and query parameters, validated with pydantic v2.
+
+Every model forbids unknown fields, so a typo in a field name is a 422 naming
+it rather than a silently ignored value.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
+
+
+def _mac(value: str) -> str:
+    value = value.strip().upper().replace("-", ":")
+    if not _MAC.match(value):
+        raise ValueError("a MAC address is six hex pairs, e.g. A4:C1:38:11:22:33")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a UTC offset, e.g. 2026-01-12T06:00:00+01:00 or ...Z")
+    return value.astimezone(timezone.utc)
+
+
+def _half_degree(value: float) -> float:
+    if round(value * 2) != value * 2:
+        raise ValueError("temperatures go in steps of 0.5 °C")
+    return value
+
+
+Mac = Annotated[str, AfterValidator(_mac)]
+Instant = Annotated[datetime, AfterValidator(_aware)]
+Name = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(str.strip)]
+RoomTemp = Annotated[float, Field(ge=5, le=30), AfterValidator(_half_degree)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Rooms ---------------------------------------------------------------------
+
+class RoomFields(Model):
+    sort_order: int = Field(default=0, ge=-1000, le=1000)
+    default_temp_c: RoomTemp = 18.0
+    frost_temp_c: float = Field(default=7.0, ge=4.5, le=15)
+    hysteresis_k: float = Field(default=0.3, ge=0, le=3)
+    offset_k: float = Field(default=0.0, ge=-5, le=5)
+    smart_heat: bool = False
+    control: Literal["auto", "manual"] = "auto"
+
+
+class RoomCreate(RoomFields):
+    name: Name
+
+
+class RoomPatch(Model):
+    name: Name | None = None
+    sort_order: int | None = Field(default=None, ge=-1000, le=1000)
+    default_temp_c: RoomTemp | None = None
+    frost_temp_c: float | None = Field(default=None, ge=4.5, le=15)
+    hysteresis_k: float | None = Field(default=None, ge=0, le=3)
+    offset_k: float | None = Field(default=None, ge=-5, le=5)
+    smart_heat: bool | None = None
+    control: Literal["auto", "manual"] | None = None
+
+
+# Devices -------------------------------------------------------------------
+
+ThermometerFormat = Literal["auto", "atc1441", "pvvx", "bthome", "mibeacon"]
+
+
+def _bind_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{32}", value):
+        raise ValueError("a bind key is 32 hex digits (16 bytes)")
+    return value
+
+
+BindKey = Annotated[str | None, AfterValidator(_bind_key)]
+
+
+class ThermometerCreate(Model):
+    mac: Mac
+    room_id: int | None = None
+    format: ThermometerFormat = "auto"
+    bind_key: BindKey = None
+    name: str | None = Field(default=None, max_length=60)
+
+
+class ThermometerPatch(Model):
+    mac: Mac | None = None
+    room_id: int | None = None
+    format: ThermometerFormat | None = None
+    bind_key: BindKey = None
+    name: str | None = Field(default=None, max_length=60)
+
+
+class BridgeCreate(Model):
+    name: Name
+    kind: Literal["pi", "esp32", "simulated"] = "esp32"
+    base_url: str = Field(max_length=200, pattern=r"^https?://[^/\s]+(/\S*)?$")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class BridgePatch(Model):
+    name: Name | None = None
+    kind: Literal["pi", "esp32", "simulated"] | None = None
+    base_url: str | None = Field(default=None, max_length=200, pattern=r"^https?://[^/\s]+(/\S*)?$")
+
+
+class ValveCreate(Model):
+    mac: Mac
+    room_id: int
+    bridge_id: int
+    name: str | None = Field(default=None, max_length=60)
+    radiator_power_w: int = Field(default=1000, ge=50, le=10000)
+
+
+class ValvePatch(Model):
+    mac: Mac | None = None
+    room_id: int | None = None
+    bridge_id: int | None = None
+    name: str | None = Field(default=None, max_length=60)
+    radiator_power_w: int | None = Field(default=None, ge=50, le=10000)
+
+
+# Schedule, override, mode ---------------------------------------------------
+
+def _hhmm(value: str) -> time:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("time is HH:MM, 00:00 to 23:59")
+    return time(int(value[:2]), int(value[3:]))
+
+
+class SwitchPointIn(Model):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    time: Annotated[str, AfterValidator(_hhmm)] = Field(description="HH:MM local wall-clock time")
+    temperature_c: RoomTemp
+
+
+MAX_SWITCH_POINTS_PER_DAY = 12
+
+
+class ScheduleIn(Model):
+    switch_points: list[SwitchPointIn] = Field(max_length=7 * MAX_SWITCH_POINTS_PER_DAY)
+
+    @field_validator("switch_points")
+    @classmethod
+    def _distinct(cls, points: list[SwitchPointIn]) -> list[SwitchPointIn]:
+        seen: set[tuple[int, Any]] = set()
+        per_day: dict[int, int] = {}
+        for point in points:
+            key = (point.weekday, point.time)
+            if key in seen:
+                raise ValueError(f"two switch points on weekday {point.weekday} at {point.time:%H:%M}")
+            seen.add(key)
+            per_day[point.weekday] = per_day.get(point.weekday, 0) + 1
+            if per_day[point.weekday] > MAX_SWITCH_POINTS_PER_DAY:
+                raise ValueError(f"more than {MAX_SWITCH_POINTS_PER_DAY} switch points on weekday {point.weekday}")
+        return points
+
+
+class OverrideIn(Model):
+    temperature_c: RoomTemp
+    until: Instant | Literal["next_switch"] = Field(
+        description='an instant with a UTC offset, or "next_switch"')
+
+
+class BoostIn(Model):
+    minutes: int = Field(default=20, ge=1, le=240)
+
+
+class ModeIn(Model):
+    mode: Literal["home", "away", "holiday"]
+    away_temp_c: RoomTemp | None = None
+    holiday_temp_c: RoomTemp | None = None
+    holiday_until: Instant | date | None = Field(
+        default=None, description="an instant, or a date (the start of that day in the home's time zone)")
+
+    @model_validator(mode="after")
+    def _holiday_needs_end(self) -> "ModeIn":
+        if self.mode == "holiday" and self.holiday_until is None:
+            raise ValueError("holiday_until: a holiday needs an end date")
+        return self
+
+
+# Ingest from services ---------------------------------------------------------
+
+class ReadingIn(Model):
+    mac: Mac
+    time: Instant
+    temperature_c: float | None = Field(default=None, ge=-40, le=85)
+    humidity_pct: float | None = Field(default=None, ge=0, le=100)
+    battery_pct: int | None = Field(default=None, ge=0, le=100)
+    voltage_v: float | None = Field(default=None, ge=0, le=10)
+    rssi_dbm: int | None = Field(default=None, ge=-127, le=20)
+    format: str | None = Field(default=None, max_length=20)
+    name: str | None = Field(default=None, max_length=60)
+    encrypted: bool = False
+
+
+class ReadingsIn(Model):
+    readings: list[ReadingIn] = Field(max_length=1000)
+
+
+class GasReadingIn(Model):
+    time: Instant
+    gas_m3: float = Field(ge=0, le=10_000_000)
+    meter_id: str | None = Field(default=None, max_length=64)
+
+
+class ElectricityReadingIn(Model):
+    time: Instant
+    delivered_t1_kwh: float | None = Field(default=None, ge=0)
+    delivered_t2_kwh: float | None = Field(default=None, ge=0)
+    returned_t1_kwh: float | None = Field(default=None, ge=0)
+    returned_t2_kwh: float | None = Field(default=None, ge=0)
+    power_delivered_kw: float | None = Field(default=None, ge=0, le=100)
+    power_returned_kw: float | None = Field(default=None, ge=0, le=100)
+
+
+class MeterReadingsIn(Model):
+    gas: list[GasReadingIn] = Field(default_factory=list, max_length=5000)
+    electricity: list[ElectricityReadingIn] = Field(default_factory=list, max_length=5000)
+
+
+class ValveStateIn(Model):
+    time: Instant
+    state: Literal["open", "closed", "target", "unknown"]
+    target_c: float | None = Field(default=None, ge=4.5, le=30)
+    valve_pct: int | None = Field(default=None, ge=0, le=100)
+    mode: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class BoilerStateIn(Model):
+    time: Instant
+    heat_demand: bool
+    user_mode: Literal["manual", "clock"] | None = None
+    setpoint_c: float | None = Field(default=None, ge=0, le=90)
+    indicator: Literal["central heating", "hot water", "off"] | None = None
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class DecisionIn(Model):
+    time: Instant
+    room_id: int | None = None
+    strategy: str = Field(min_length=1, max_length=40)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outcome: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class DecisionsIn(Model):
+    decisions: list[DecisionIn] = Field(min_length=1, max_length=1000)
+
+
+# Queries -------------------------------------------------------------------
+
+class AtQuery(Model):
+    at: Instant | None = None
+
+
+class RangeQuery(Model):
+    from_: Instant | None = Field(default=None, alias="from")
+    to: Instant | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RangeQuery":
+        if self.from_ and self.to and self.to <= self.from_:
+            raise ValueError("to: must be after from")
+        return self
+
+
+class DecisionsQuery(RangeQuery):
+    room_id: int | None = None
+    limit: int = Field(default=500, ge=1, le=5000)
+
+
+# Settings ------------------------------------------------------------------
+
+class HouseholdSettings(Model):
+    """Settings people change from the page; stored in the settings table."""
+
+    stale_after_min: int = Field(default=15, ge=2, le=240,
+                                 description="a room's reading older than this is stale (minutes)")
+    gas_price_per_m3: float = Field(default=1.45, ge=0, le=20, description="price of gas per m³")
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    gas_kwh_per_m3: float = Field(default=9.769, ge=5, le=15,
+                                  description="energy content of the gas (upper value), kWh per m³")
+
+
+class HouseholdSettingsPatch(Model):
+    stale_after_min: int | None = Field(default=None, ge=2, le=240)
+    gas_price_per_m3: float | None = Field(default=None, ge=0, le=20)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    gas_kwh_per_m3: float | None = Field(default=None, ge=5, le=15)
+
+
+class LoginIn(Model):
+    password: str = Field(min_length=1, max_length=200)

@@ -1,0 +1,211 @@
+"""Rooms, their weekly schedules, overrides, boost and history."""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import Blueprint
+
+from controller_api import domain
+from controller_api.crud import ROOMS
+from controller_api.db import connection
+from controller_api.errors import ApiProblem, not_found
+from controller_api.http import endpoint, json_body, query_args
+from controller_api.models import BoostIn, OverrideIn, RangeQuery, RoomCreate, RoomPatch, ScheduleIn
+from controller_api.schedule import schedule_at, target_changes
+
+bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
+
+BOOST_TEMP_C = 30.0
+
+
+def _lock_room(conn, room_id: int) -> dict:
+    # Serialises concurrent writers to one room's schedule and override.
+    row = conn.execute("SELECT id, name FROM rooms WHERE id = %s FOR UPDATE", (room_id,)).fetchone()
+    if row is None:
+        raise not_found("room", room_id)
+    return row
+
+
+@endpoint(bp, "", "GET", summary="List rooms")
+def list_rooms():
+    return {"rooms": ROOMS.list()}
+
+
+@endpoint(bp, "", "POST", summary="Create a room", body=RoomCreate, status=201)
+def create_room():
+    return ROOMS.create(json_body(RoomCreate)), 201
+
+
+@endpoint(bp, "/<int:room_id>", "GET", summary="One room")
+def get_room(room_id: int):
+    return ROOMS.get(room_id)
+
+
+@endpoint(bp, "/<int:room_id>", "PATCH", summary="Change a room", body=RoomPatch)
+def patch_room(room_id: int):
+    return ROOMS.update(room_id, json_body(RoomPatch))
+
+
+@endpoint(bp, "/<int:room_id>", "DELETE", summary="Delete a room (refused while it has valves)", status=204)
+def delete_room(room_id: int):
+    with connection() as conn:
+        valves = conn.execute("SELECT count(*) AS n FROM valves WHERE room_id = %s", (room_id,)).fetchone()["n"]
+    if valves:
+        raise ApiProblem(409, f"room {room_id} still has {valves} valve(s); move or delete them first")
+    ROOMS.delete(room_id)
+    return "", 204
+
+
+def _schedule_json(points) -> dict:
+    return {"switch_points": [
+        {"weekday": p.weekday, "time": p.at_time.strftime("%H:%M"), "temperature_c": p.temperature_c}
+        for p in sorted(points)
+    ]}
+
+
+@endpoint(bp, "/<int:room_id>/schedule", "GET", summary="The room's weekly switch points")
+def get_schedule(room_id: int):
+    with connection() as conn:
+        ROOMS.get(room_id, conn)
+        return _schedule_json(domain.switch_points(conn, room_id).get(room_id, []))
+
+
+@endpoint(bp, "/<int:room_id>/schedule", "PUT", summary="Replace the whole week's switch points",
+          body=ScheduleIn)
+def put_schedule(room_id: int):
+    schedule = json_body(ScheduleIn)
+    with connection() as conn:
+        _lock_room(conn, room_id)
+        conn.execute("DELETE FROM switch_points WHERE room_id = %s", (room_id,))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO switch_points (room_id, weekday, at_time, temperature_c) VALUES (%s, %s, %s, %s)",
+                [(room_id, p.weekday, p.time, p.temperature_c) for p in schedule.switch_points],
+            )
+        return _schedule_json(domain.switch_points(conn, room_id).get(room_id, []))
+
+
+def _override_json(row) -> dict | None:
+    if row is None:
+        return None
+    return {"kind": row.kind, "temperature_c": row.temperature_c, "starts_at": row.starts_at,
+            "ends_at": row.ends_at}
+
+
+@endpoint(bp, "/<int:room_id>/override", "GET", summary="The room's active override, if any")
+def get_override(room_id: int):
+    now = domain.now()
+    with connection() as conn:
+        ROOMS.get(room_id, conn)
+        found = domain.overrides(conn, room_id).get(room_id)
+    return {"override": _override_json(found) if found and found.active_at(now) else None}
+
+
+@endpoint(bp, "/<int:room_id>/override", "PUT",
+          summary="Set a temporary target until a time or the next switch point", body=OverrideIn)
+def put_override(room_id: int):
+    data = json_body(OverrideIn)
+    now = domain.now()
+    with connection() as conn:
+        _lock_room(conn, room_id)
+        if data.until == "next_switch":
+            points = domain.switch_points(conn, room_id).get(room_id, [])
+            _, upcoming = schedule_at(points, now, domain.home_zone())
+            if upcoming is None:
+                raise ApiProblem(422, "until: this room has no switch points; give a time",
+                                 [{"field": "until", "message": "the room has no switch points"}])
+            ends_at, next_switch = upcoming.instant, True
+        else:
+            ends_at, next_switch = data.until, False
+            if ends_at <= now:
+                raise ApiProblem(422, "until: must be in the future", [{"field": "until", "message": "in the past"}])
+        _store_override(conn, room_id, "manual", data.temperature_c, now, ends_at, next_switch)
+        return {"override": _override_json(domain.overrides(conn, room_id)[room_id])}
+
+
+@endpoint(bp, "/<int:room_id>/override", "DELETE", summary="End the override now", status=204)
+def delete_override(room_id: int):
+    with connection() as conn:
+        _lock_room(conn, room_id)
+        conn.execute("DELETE FROM overrides WHERE room_id = %s", (room_id,))
+    return "", 204
+
+
+@endpoint(bp, "/<int:room_id>/boost", "POST", summary="Heat the room at full power for some minutes",
+          body=BoostIn)
+def boost(room_id: int):
+    data = json_body(BoostIn)
+    now = domain.now()
+    with connection() as conn:
+        _lock_room(conn, room_id)
+        _store_override(conn, room_id, "boost", BOOST_TEMP_C, now, now + timedelta(minutes=data.minutes), False)
+        return {"override": _override_json(domain.overrides(conn, room_id)[room_id])}
+
+
+def _store_override(conn, room_id, kind, temperature_c, starts_at, ends_at, next_switch) -> None:
+    conn.execute(
+        """INSERT INTO overrides (room_id, kind, temperature_c, starts_at, ends_at, until_next_switch)
+           VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (room_id) DO UPDATE SET kind = EXCLUDED.kind, temperature_c = EXCLUDED.temperature_c,
+               starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+               until_next_switch = EXCLUDED.until_next_switch""",
+        (room_id, kind, temperature_c, starts_at, ends_at, next_switch),
+    )
+
+
+# At most this many points per series: a week of minute readings would be
+# 10,080 points, more than a phone should draw.
+MAX_POINTS = 720
+
+
+@endpoint(bp, "/<int:room_id>/history", "GET",
+          summary="Readings, targets and valve states over a range (default: the last 24 h)", query=RangeQuery)
+def history(room_id: int):
+    query = query_args(RangeQuery)
+    end = query.to or domain.now()
+    start = query.from_ or end - timedelta(days=1)
+    if end <= start:
+        raise ApiProblem(422, "from: must be before to", [{"field": "from", "message": "must be before to"}])
+    if end - start > timedelta(days=400):
+        raise ApiProblem(422, "to: a range is at most 400 days", [{"field": "to", "message": "range too long"}])
+    span_s = (end - start).total_seconds()
+    step_s = max(60, math.ceil(span_s / MAX_POINTS / 60) * 60)
+    with connection() as conn:
+        room = ROOMS.get(room_id, conn)
+        if span_s / 60 <= MAX_POINTS:
+            readings = conn.execute(
+                """SELECT time, temperature_c + %s AS temperature_c, humidity_pct
+                   FROM readings WHERE room_id = %s AND time >= %s AND time < %s ORDER BY time""",
+                (room["offset_k"], room_id, start, end)).fetchall()
+            step_s = 0
+        else:
+            readings = conn.execute(
+                """SELECT date_bin(make_interval(secs => %s), time, %s) AS time,
+                          avg(temperature_c) + %s AS temperature_c, avg(humidity_pct) AS humidity_pct
+                   FROM readings WHERE room_id = %s AND time >= %s AND time < %s
+                   GROUP BY 1 ORDER BY 1""",
+                (step_s, start, room["offset_k"], room_id, start, end)).fetchall()
+        valve_states = conn.execute(
+            """SELECT s.time, s.valve_id, upper(s.mac::text) AS mac, s.state, s.target_c, s.valve_pct
+               FROM valve_states s
+               WHERE s.room_id = %s AND s.time >= %s AND s.time < %s
+               UNION ALL
+               SELECT * FROM (
+                   SELECT DISTINCT ON (s.mac) %s::timestamptz, s.valve_id, upper(s.mac::text), s.state,
+                          s.target_c, s.valve_pct
+                   FROM valve_states s WHERE s.room_id = %s AND s.time < %s
+                   ORDER BY s.mac, s.time DESC) AS before_start
+               ORDER BY 1""",
+            (room_id, start, end, start, room_id, start)).fetchall()
+        targets = target_changes(
+            start=start, end=end, zone=domain.home_zone(),
+            points=domain.switch_points(conn, room_id).get(room_id, []),
+            default_c=room["default_temp_c"], frost_c=room["frost_temp_c"],
+            override=domain.overrides(conn, room_id).get(room_id), house=domain.house_mode(conn))
+    return {
+        "room_id": room_id, "from": start, "to": end, "resolution_s": step_s,
+        "readings": readings,
+        "targets": [{"time": t, "target_c": c, "source": s} for t, c, s in targets],
+        "valve_states": valve_states,
+    }

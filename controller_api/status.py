@@ -1,0 +1,115 @@
+"""GET /api/status: every room's state and target, the house mode and the boiler."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from controller_api import domain
+from controller_api.db import connection
+from controller_api.http import endpoint, query_args
+from controller_api.models import AtQuery
+from controller_api.schedule import Occurrence, resolve_target
+
+bp = Blueprint("status", __name__, url_prefix="/api")
+
+
+def _occurrence_json(occurrence: Occurrence | None) -> dict | None:
+    if occurrence is None:
+        return None
+    point = occurrence.point
+    return {"weekday": point.weekday, "time": point.at_time.strftime("%H:%M"),
+            "temperature_c": point.temperature_c, "at": occurrence.instant}
+
+
+def house_status(conn, at) -> dict:
+    """The status document; ``at`` is the instant targets are evaluated at."""
+    zone = domain.home_zone()
+    settings = domain.household_settings(conn)
+    stale_after_s = settings.stale_after_min * 60
+    house = domain.house_mode(conn)
+    points = domain.switch_points(conn)
+    overrides = domain.overrides(conn)
+    rooms = conn.execute(
+        """SELECT r.id, r.name, r.sort_order, r.default_temp_c, r.frost_temp_c, r.hysteresis_k, r.offset_k,
+                  r.smart_heat, r.control,
+                  latest.time AS reading_time, latest.temperature_c AS measured_temperature_c,
+                  latest.humidity_pct, latest.battery_pct
+           FROM rooms r
+           LEFT JOIN LATERAL (
+               SELECT time, temperature_c, humidity_pct, battery_pct FROM readings
+               WHERE room_id = r.id AND time <= %s AND temperature_c IS NOT NULL
+               ORDER BY time DESC LIMIT 1) AS latest ON true
+           ORDER BY r.sort_order, r.name, r.id""", (at,)).fetchall()
+    thermometers: dict[int, list] = {}
+    for row in conn.execute(
+            "SELECT id, upper(mac::text) AS mac, name, room_id FROM thermometers "
+            "WHERE room_id IS NOT NULL ORDER BY id"):
+        thermometers.setdefault(row.pop("room_id"), []).append(row)
+    valves: dict[int, list] = {}
+    for row in conn.execute(
+            """SELECT v.id, upper(v.mac::text) AS mac, v.name, v.radiator_power_w, v.room_id,
+                      b.id AS bridge_id, b.name AS bridge_name, b.kind AS bridge_kind, b.base_url,
+                      s.time AS state_time, s.state, s.target_c, s.valve_pct, s.mode
+               FROM valves v JOIN bridges b ON b.id = v.bridge_id
+               LEFT JOIN LATERAL (
+                   SELECT time, state, target_c, valve_pct, mode FROM valve_states
+                   WHERE valve_id = v.id AND time <= %s ORDER BY time DESC, id DESC LIMIT 1) AS s ON true
+               ORDER BY v.id""", (at,)):
+        valves.setdefault(row["room_id"], []).append({
+            "id": row["id"], "mac": row["mac"], "name": row["name"],
+            "radiator_power_w": row["radiator_power_w"],
+            "bridge": {"id": row["bridge_id"], "name": row["bridge_name"], "kind": row["bridge_kind"],
+                       "base_url": row["base_url"]},
+            "state": None if row["state_time"] is None else {
+                "time": row["state_time"], "state": row["state"], "target_c": row["target_c"],
+                "valve_pct": row["valve_pct"], "mode": row["mode"]},
+        })
+    boiler = conn.execute(
+        """SELECT time, heat_demand, user_mode, setpoint_c, indicator, reason FROM boiler_states
+           WHERE time <= %s ORDER BY time DESC, id DESC LIMIT 1""", (at,)).fetchone()
+
+    room_docs = []
+    for room in rooms:
+        override = overrides.get(room["id"])
+        target = resolve_target(at=at, zone=zone, points=points.get(room["id"], []),
+                                default_c=room["default_temp_c"], frost_c=room["frost_temp_c"],
+                                override=override, house=house)
+        reading_time = room.pop("reading_time")
+        measured = room.pop("measured_temperature_c")
+        age_s = None if reading_time is None else max(0, round((at - reading_time).total_seconds()))
+        active = override if override is not None and override.active_at(at) else None
+        room_docs.append({
+            "id": room["id"], "name": room["name"], "sort_order": room["sort_order"],
+            "temperature_c": None if measured is None else round(measured + room["offset_k"], 2),
+            "measured_temperature_c": measured,
+            "humidity_pct": room["humidity_pct"], "battery_pct": room["battery_pct"],
+            "reading_time": reading_time, "reading_age_s": age_s,
+            "in_sync": age_s is not None and age_s <= stale_after_s,
+            "target_c": target.target_c, "target_source": target.source,
+            "current_switch_point": _occurrence_json(target.current),
+            "next_switch_point": _occurrence_json(target.next),
+            "override": None if active is None else {
+                "kind": active.kind, "temperature_c": active.temperature_c,
+                "starts_at": active.starts_at, "ends_at": active.ends_at},
+            "default_temp_c": room["default_temp_c"], "frost_temp_c": room["frost_temp_c"],
+            "hysteresis_k": room["hysteresis_k"], "offset_k": room["offset_k"],
+            "smart_heat": room["smart_heat"], "control": room["control"],
+            "thermometers": thermometers.get(room["id"], []),
+            "valves": valves.get(room["id"], []),
+        })
+    return {
+        "time": at,
+        "house_mode": {"mode": house.effective(at), "away_temp_c": house.away_temp_c,
+                       "holiday_temp_c": house.holiday_temp_c,
+                       "holiday_until": house.holiday_until if house.effective(at) == "holiday" else None},
+        "boiler": boiler,
+        "stale_after_s": stale_after_s,
+        "rooms": room_docs,
+    }
+
+
+@endpoint(bp, "/status", "GET", summary="Every room's temperature, target and devices, now or at ?at=",
+          query=AtQuery)
+def status():
+    at = query_args(AtQuery).at or domain.now()
+    with connection() as conn:
+        return house_status(conn, at)

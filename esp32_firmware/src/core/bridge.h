@@ -1,0 +1,80 @@
+// The bridge contract's request/response logic (docs/bridge-api.md), without
+// HTTP or radio: one request (method, target, body) in, one answer (HTTP
+// status, JSON body) out. Mirrors thermostat_reader/valve_bridge/core.py;
+// tests/contract holds the two to identical answers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eq3.h"
+
+namespace bridge {
+
+extern const char* const kContractVersion;
+
+enum class LinkResult { Answered, Timeout };
+
+// Writes one frame to one valve and waits for its notification.
+class ValveLink {
+ public:
+  virtual ~ValveLink() {}
+  virtual LinkResult exchange(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms,
+                              eq3::Frame& answer) = 0;
+};
+
+class BridgeClock {
+ public:
+  virtual ~BridgeClock() {}
+  // The home's wall-clock time (what the valve's clock is set to); false while unknown.
+  virtual bool local_time(eq3::LocalTime& out) = 0;
+  // Now in UTC as "YYYY-MM-DDTHH:MM:SSZ" (empty while unknown).
+  virtual std::string utc_iso() = 0;
+  virtual uint32_t uptime_s() = 0;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+};
+
+class BridgeCore {
+ public:
+  BridgeCore(ValveLink& link, BridgeClock& clock, const char* kind, uint32_t timeout_ms);
+
+  // Serve exactly these (upper-case) MACs, in this order; kept valves keep their cache.
+  void set_valves(const std::vector<std::string>& macs);
+  size_t valve_count() const { return slots_.size(); }
+
+  // Never fails for anything a client sends: every error is a contract error body.
+  Response handle(const std::string& method, const std::string& target, const std::string& body);
+
+ private:
+  struct Slot {
+    std::string mac;
+    bool heard = false;
+    eq3::Status status;
+    std::string last_seen;
+  };
+  struct Error {
+    int status;
+    const char* error;
+    std::string message;
+  };
+
+  ValveLink& link_;
+  BridgeClock& clock_;
+  const char* kind_;
+  uint32_t timeout_ms_;
+  std::vector<Slot> slots_;
+
+  bool route(const std::string& method, const std::string& target, const std::string& body, std::string& out,
+             Error& error);
+  bool slot_for(const std::string& raw_mac, Slot*& slot, Error& error);
+  bool exchange(Slot& slot, const eq3::Frame& frame, Error& error);
+  bool status_request(Slot& slot, Error& error);
+  std::string status_json(const Slot& slot) const;
+};
+
+}  // namespace bridge

@@ -1,0 +1,232 @@
+// The ESP32 valve bridge: the bridge contract (docs/bridge-api.md) over HTTP,
+// eQ-3 valves over Bluetooth (NimBLE-Arduino 2.x). All protocol and
+// request/response logic lives in src/core (portable, tested on a PC); this
+// file is only the board's glue: Wi-Fi, clock, settings in flash, the radio.
+#include <Arduino.h>
+#include <NimBLEDevice.h>
+#include <Preferences.h>
+#include <WebServer.h>
+#include <WiFi.h>
+#include <time.h>
+
+#include <map>
+#include <string>
+
+#include "core/bridge.h"
+#include "core/eq3.h"
+#include "core/json.h"
+#include "core/mac.h"
+#include "settings.h"
+
+namespace {
+
+const char* const kServiceUuid = "3e135142-654f-9090-134a-a6ff5bb77046";
+
+struct Config {
+  String ssid, password, valves, tz, token;
+};
+
+Preferences preferences;
+Config config;
+WebServer server(BRIDGE_HTTP_PORT);
+
+void load_config() {
+  preferences.begin("bridge", true);
+  config.ssid = preferences.getString("ssid", BRIDGE_WIFI_SSID);
+  config.password = preferences.getString("password", BRIDGE_WIFI_PASSWORD);
+  config.valves = preferences.getString("valves", BRIDGE_VALVES);
+  config.tz = preferences.getString("tz", BRIDGE_TZ);
+  config.token = preferences.getString("token", BRIDGE_CONFIG_TOKEN);
+  preferences.end();
+}
+
+// One connection at a time: the WebServer handles one request at a time, so
+// exchanges never overlap.
+class NimBleLink : public bridge::ValveLink {
+ public:
+  bridge::LinkResult exchange(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms,
+                              eq3::Frame& answer) override {
+    for (int attempt = 1; attempt <= BRIDGE_BLE_ATTEMPTS; ++attempt) {
+      if (try_once(mac, frame, timeout_ms, answer)) return bridge::LinkResult::Answered;
+      Serial.printf("Valve %s: attempt %d of %d got no answer.\n", mac.c_str(), attempt, BRIDGE_BLE_ATTEMPTS);
+    }
+    Serial.printf("Valve %s did not answer; the control loop will try again later.\n", mac.c_str());
+    return bridge::LinkResult::Timeout;
+  }
+
+ private:
+  static volatile bool answered_;
+  static eq3::Frame notification_;
+
+  static void on_notify(NimBLERemoteCharacteristic*, uint8_t* data, size_t length, bool) {
+    if (answered_) return;
+    notification_.assign(data, data + length);
+    answered_ = true;
+  }
+
+  bool try_once(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms, eq3::Frame& answer) {
+    NimBLEClient* client = NimBLEDevice::createClient();
+    client->setConnectTimeout(timeout_ms);
+    bool ok = false;
+    if (client->connect(NimBLEAddress(mac, BLE_ADDR_PUBLIC))) {
+      NimBLERemoteService* service = client->getService(kServiceUuid);
+      NimBLERemoteCharacteristic* write =
+          service ? service->getCharacteristic(eq3::kWriteCharacteristicUuid) : nullptr;
+      NimBLERemoteCharacteristic* notify =
+          service ? service->getCharacteristic(eq3::kNotifyCharacteristicUuid) : nullptr;
+      answered_ = false;
+      if (write && notify && notify->subscribe(true, on_notify) &&
+          write->writeValue(frame.data(), frame.size(), true)) {
+        uint32_t start = millis();
+        while (!answered_ && millis() - start < timeout_ms) delay(10);
+        if (answered_) {
+          answer = notification_;
+          ok = true;
+        }
+      }
+      client->disconnect();
+    }
+    NimBLEDevice::deleteClient(client);
+    return ok;
+  }
+};
+volatile bool NimBleLink::answered_ = false;
+eq3::Frame NimBleLink::notification_;
+
+class BoardClock : public bridge::BridgeClock {
+ public:
+  bool local_time(eq3::LocalTime& out) override {
+    time_t now = time(nullptr);
+    if (now < 1700000000) return false;  // not synchronised by NTP yet
+    struct tm local;
+    localtime_r(&now, &local);
+    out.year = local.tm_year + 1900;
+    out.month = local.tm_mon + 1;
+    out.day = local.tm_mday;
+    out.hour = local.tm_hour;
+    out.minute = local.tm_min;
+    out.second = local.tm_sec;
+    return true;
+  }
+  std::string utc_iso() override {
+    time_t now = time(nullptr);
+    if (now < 1700000000) return "";
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    char text[24];
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+  }
+  uint32_t uptime_s() override { return millis() / 1000; }
+};
+
+NimBleLink link_;
+BoardClock clock_;
+bridge::BridgeCore core(link_, clock_, "esp32", BRIDGE_BLE_TIMEOUT_MS);
+
+const char* method_name(HTTPMethod method) {
+  switch (method) {
+    case HTTP_GET: return "GET";
+    case HTTP_POST: return "POST";
+    case HTTP_PUT: return "PUT";
+    case HTTP_PATCH: return "PATCH";
+    case HTTP_DELETE: return "DELETE";
+    default: return "OTHER";
+  }
+}
+
+String request_target() {
+  String target = server.uri();
+  for (int i = 0; i < server.args(); ++i) {
+    if (server.argName(i) == "plain") continue;
+    target += (target.indexOf('?') < 0 ? "?" : "&") + server.argName(i) + "=" + server.arg(i);
+  }
+  return target;
+}
+
+void send_json(int status, const std::string& body) { server.send(status, "application/json", body.c_str()); }
+
+// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token"}: stored in flash, then a restart.
+void handle_config() {
+  if (server.header("Authorization") != "Bearer " + config.token) {
+    send_json(401, "{\"error\": \"unauthorized\", \"message\": \"send Authorization: Bearer <config token>\"}");
+    return;
+  }
+  std::map<std::string, json::Value> fields;
+  if (!json::parse_object(server.arg("plain").c_str(), fields)) {
+    send_json(400, "{\"error\": \"bad_request\", \"message\": \"the body is not a JSON object\"}");
+    return;
+  }
+  std::vector<std::string> macs;
+  if (fields.count("valves") && (fields["valves"].type != json::Type::String ||
+                                 !mac::parse_list(fields["valves"].text, macs))) {
+    send_json(400, "{\"error\": \"bad_request\", \"message\": \"valves must be MACs separated by commas\"}");
+    return;
+  }
+  preferences.begin("bridge", false);
+  const char* keys[][2] = {{"wifi_ssid", "ssid"}, {"wifi_password", "password"}, {"valves", "valves"},
+                           {"tz", "tz"}, {"token", "token"}};
+  for (auto& key : keys) {
+    auto it = fields.find(key[0]);
+    if (it != fields.end() && it->second.type == json::Type::String)
+      preferences.putString(key[1], it->second.text.c_str());
+  }
+  preferences.end();
+  send_json(200, "{\"ok\": true, \"message\": \"stored; the bridge restarts now\"}");
+  delay(500);
+  ESP.restart();
+}
+
+void handle_contract() {
+  bridge::Response response =
+      core.handle(method_name(server.method()), request_target().c_str(), server.arg("plain").c_str());
+  send_json(response.status, response.body);
+}
+
+}  // namespace
+
+void setup() {
+  Serial.begin(115200);
+  load_config();
+  std::vector<std::string> macs;
+  if (!mac::parse_list(config.valves.c_str(), macs)) {
+    Serial.println("The valve list is not MACs separated by commas; serving no valves until /config fixes it.");
+    macs.clear();
+  }
+  core.set_valves(macs);
+
+  if (config.ssid.isEmpty()) {
+    WiFi.softAP(BRIDGE_SETUP_AP_NAME);
+    Serial.printf("No Wi-Fi configured: join %s and POST /config to http://192.168.4.1\n", BRIDGE_SETUP_AP_NAME);
+  } else {
+    WiFi.mode(WIFI_STA);
+    WiFi.begin(config.ssid.c_str(), config.password.c_str());
+    Serial.printf("Joining Wi-Fi %s ...\n", config.ssid.c_str());
+    for (int i = 0; i < 60 && WiFi.status() != WL_CONNECTED; ++i) delay(500);
+    Serial.printf("Wi-Fi: %s, address %s\n", WiFi.status() == WL_CONNECTED ? "connected" : "not connected yet",
+                  WiFi.localIP().toString().c_str());
+  }
+  configTzTime(config.tz.c_str(), BRIDGE_NTP_SERVER);
+
+  NimBLEDevice::init("");
+  const char* headers[] = {"Authorization"};
+  server.collectHeaders(headers, 1);
+  server.on("/config", HTTP_POST, handle_config);
+  server.onNotFound(handle_contract);
+  server.begin();
+  Serial.printf("Valve bridge serving %u valves on port %d\n", static_cast<unsigned>(core.valve_count()),
+                BRIDGE_HTTP_PORT);
+}
+
+void loop() {
+  server.handleClient();
+  if (!config.ssid.isEmpty() && WiFi.status() != WL_CONNECTED) {
+    static uint32_t last_try = 0;
+    if (millis() - last_try > 30000) {
+      last_try = millis();
+      Serial.println("Wi-Fi lost; reconnecting.");
+      WiFi.reconnect();
+    }
+  }
+  delay(2);
+}

@@ -1,0 +1,202 @@
+// Host unit tests of the ESP32 bridge's portable core (eQ-3 codec, MACs,
+// JSON, the contract's answers). Built and run by tests/esp32_firmware.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../../src/core/bridge.h"
+#include "../../src/core/eq3.h"
+#include "../../src/core/json.h"
+#include "../../src/core/mac.h"
+
+namespace {
+
+int failures = 0, checks = 0;
+
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    ++checks;                                                            \
+    if (!(cond)) {                                                       \
+      ++failures;                                                        \
+      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
+    }                                                                    \
+  } while (0)
+
+eq3::Frame bytes(const char* hex) {
+  eq3::Frame out;
+  unsigned value;
+  for (const char* p = hex; p[0] && p[1]; p += 2) {
+    std::sscanf(p, "%2x", &value);
+    out.push_back(static_cast<uint8_t>(value));
+  }
+  return out;
+}
+
+bool decode(const char* hex, eq3::Status& status) {
+  eq3::Frame frame = bytes(hex);
+  std::string error;
+  return eq3::decode_status(frame.data(), frame.size(), status, error);
+}
+
+void test_recorded_status() {
+  // rytilahti/python-eq3bt eq3bt/tests/test_thermostat.py STATUS_RESPONSES.
+  eq3::Status s;
+  CHECK(decode("020100000428", s) && !s.manual && s.valve_pct == 0 && s.target_c == 20.0 && !s.has_presets);
+  CHECK(decode("020101000428", s) && s.manual);
+  CHECK(decode("020110000428", s) && s.window_open && !s.manual);
+  CHECK(decode("0201020004231d132e03", s) && s.away && s.target_c == 17.5 && s.has_away_until &&
+        s.away_until.year == 2019 && s.away_until.month == 3 && s.away_until.day == 29 && s.away_until.hour == 23 &&
+        s.away_until.minute == 0);
+  CHECK(decode("020104000428", s) && s.boost);
+  CHECK(decode("020180000428", s) && s.low_battery && !s.boost);
+  CHECK(decode("020100160428", s) && s.valve_pct == 22);
+}
+
+void test_newer_layout() {
+  // Field order: EuleMitKeule/eq3btsmart eq3btsmart/_structures.py; values: its tests/mock_client.py.
+  eq3::Status s;
+  CHECK(decode("02010110042a00000000180" "12a2207", s) && s.manual && s.valve_pct == 16 && s.target_c == 21.0 &&
+        s.has_presets && s.presets.window_open_c == 12.0 && s.presets.window_open_minutes == 5 &&
+        s.presets.comfort_c == 21.0 && s.presets.eco_c == 17.0 && s.presets.offset_c == 0.0 && !s.has_away_until);
+  // Offset byte 9 = +1.0: eq3btsmart tests/test_eq3_temperature_offset.py.
+  CHECK(decode("02010110042a00000000180a2a2209", s) && s.presets.offset_c == 1.0 &&
+        s.presets.window_open_minutes == 50);
+  CHECK(decode("02010110042a00000000180" "12a2207ff", s));
+}
+
+void test_bad_status() {
+  eq3::Status s;
+  const char* bad[] = {"", "0201000004", "030100000428", "020200000428", "020100650428", "020100000528",
+                       "020100000400", "02010000043d", "02010000042800", "0201000004280000000000",
+                       "0201020004230013" "2e03", "02010110042a00000000180d2a2207", "02010110042a00000000180" "12a220f"};
+  for (const char* hex : bad) CHECK(!decode(hex, s));
+}
+
+void test_encoders() {
+  // /work/shared/docs/protocols.md command table; time bytes from eq3btsmart tests/test_eq3_time.py;
+  // away end bytes from tests/test_eq3_away_time.py.
+  eq3::Frame f;
+  eq3::LocalTime t;
+  t.year = 2022; t.month = 6; t.day = 15; t.hour = 10; t.minute = 45; t.second = 30;
+  CHECK(eq3::encode_status_request(t, f) && f == bytes("03160" "60f0a2d1e"));
+  CHECK(eq3::encode_target(22.0, f) && f == bytes("412c"));
+  CHECK(eq3::encode_target(30.0, f) && f == bytes("413c"));
+  CHECK(eq3::encode_target(4.5, f) && f == bytes("4109"));
+  CHECK(!eq3::encode_target(4.0, f) && f.empty());
+  CHECK(!eq3::encode_target(21.3, f));
+  CHECK(!eq3::encode_target(NAN, f));
+  eq3::encode_mode_auto(f);
+  CHECK(f == bytes("4000"));
+  CHECK(eq3::encode_mode_manual(22.0, f) && f == bytes("406c"));
+  eq3::LocalTime away;
+  away.year = 2022; away.month = 6; away.day = 15; away.hour = 10; away.minute = 30; away.second = 0;
+  CHECK(eq3::encode_away(17.5, away, f) && f == bytes("40a30f161506"));
+  away.minute = 45;
+  CHECK(!eq3::encode_away(17.5, away, f));
+  eq3::encode_boost(true, f);
+  CHECK(f == bytes("4501"));
+  eq3::encode_boost(false, f);
+  CHECK(f == bytes("4500"));
+  eq3::encode_comfort(f);
+  CHECK(f == bytes("43"));
+  eq3::encode_eco(f);
+  CHECK(f == bytes("44"));
+  CHECK(eq3::encode_comfort_eco_config(21.0, 17.0, f) && f == bytes("112a22"));
+  CHECK(eq3::encode_offset(1.0, f) && f == bytes("1309"));
+  CHECK(!eq3::encode_offset(4.0, f));
+  CHECK(eq3::encode_window_config(12.0, 25, f) && f == bytes("141805"));
+  CHECK(!eq3::encode_window_config(12.0, 7, f));
+  eq3::encode_lock(true, f);
+  CHECK(f == bytes("8001"));
+}
+
+void test_mac() {
+  std::string upper;
+  CHECK(mac::parse("00:1a:22:0c:3b:5d", upper) && upper == "00:1A:22:0C:3B:5D");
+  CHECK(!mac::parse("00:1A:22:0C:3B", upper));
+  CHECK(!mac::parse("00-1A-22-0C-3B-5D", upper));
+  CHECK(!mac::parse("00:1A:22:0C:3B:5G", upper));
+  std::vector<std::string> list;
+  CHECK(mac::parse_list(" 00:1a:22:0c:3b:5d, 00:1A:22:0C:3B:5E ,", list) && list.size() == 2 &&
+        list[1] == "00:1A:22:0C:3B:5E");
+  CHECK(!mac::parse_list("00:1a:22:0c:3b:5d,nope", list));
+}
+
+void test_json() {
+  std::map<std::string, json::Value> m;
+  CHECK(json::parse_object(" {\"temperature_c\": 21.5, \"x\": [1, {\"y\": null}], \"m\": \"a\\u0075to\"} ", m) &&
+        m["temperature_c"].type == json::Type::Number && m["temperature_c"].number == 21.5 && m["m"].text == "auto");
+  CHECK(json::parse_object("{\"a\":1,\"a\":true}", m) && m["a"].type == json::Type::Bool);
+  const char* bad[] = {"", "[]", "21", "{", "{\"a\":}", "{\"a\":1,}", "{'a':1}", "{\"a\":01}", "{\"a\":1.}",
+                       "{\"a\":NaN}", "{\"a\":1} x", "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{\"a\":tru}"};
+  for (const char* text : bad) CHECK(!json::parse_object(text, m));
+  CHECK(json::quote("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
+  CHECK(json::one_decimal(-3.5) == "-3.5" && json::one_decimal(30) == "30.0");
+}
+
+class OneReplyLink : public bridge::ValveLink {
+ public:
+  eq3::Frame reply;
+  bool answer = true;
+  std::vector<eq3::Frame> sent;
+  bridge::LinkResult exchange(const std::string&, const eq3::Frame& frame, uint32_t, eq3::Frame& out) override {
+    sent.push_back(frame);
+    if (!answer) return bridge::LinkResult::Timeout;
+    out = reply;
+    return bridge::LinkResult::Answered;
+  }
+};
+
+class StillClock : public bridge::BridgeClock {
+ public:
+  bool local_time(eq3::LocalTime& out) override {
+    out.year = 2026; out.month = 1; out.day = 12; out.hour = 7; out.minute = 0; out.second = 3;
+    return true;
+  }
+  std::string utc_iso() override { return "2026-01-12T06:00:03Z"; }
+  uint32_t uptime_s() override { return 5; }
+};
+
+void test_bridge() {
+  OneReplyLink link;
+  StillClock clock;
+  bridge::BridgeCore core(link, clock, "esp32", 1000);
+  core.set_valves({"00:1A:22:0C:3B:5D"});
+  bridge::Response r = core.handle("GET", "/health", "");
+  CHECK(r.status == 200 && r.body.find("\"valves\": 1") != std::string::npos);
+  r = core.handle("GET", "/valves/00:1a:22:0c:3b:5d", "");
+  CHECK(r.status == 200 && r.body.find("\"last_seen\": null") != std::string::npos);
+  link.reply = bytes("020101640428");
+  r = core.handle("POST", "/valves/00:1a:22:0c:3b:5d/target", "{\"temperature_c\": 30}");
+  // The answer is what the valve reported (20.0 here), not what was asked.
+  CHECK(r.status == 200 && r.body.find("\"target_c\": 20.0") != std::string::npos && link.sent.back() == bytes("413c"));
+  link.answer = false;
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/boost", "{\"on\": true}");
+  CHECK(r.status == 504 && r.body.find("bluetooth_timeout") != std::string::npos);
+  r = core.handle("GET", "/valves/00:1A:22:0C:3B:5D", "");
+  CHECK(r.status == 200 && r.body.find("\"valve_pct\": 100") != std::string::npos);
+  link.answer = true;
+  link.reply = bytes("0201");
+  r = core.handle("GET", "/valves/00:1A:22:0C:3B:5D?refresh=1", "");
+  CHECK(r.status == 502 && link.sent.back() == bytes("031a010c070003"));
+  CHECK(core.handle("GET", "/valves/00:1A:22:0C:3B:5E", "").status == 404);
+  CHECK(core.handle("GET", "/valves/nope", "").status == 400);
+  CHECK(core.handle("POST", "/valves", "").status == 405);
+  CHECK(core.handle("GET", "/nothing", "").status == 404);
+  CHECK(core.handle("POST", "/valves/00:1A:22:0C:3B:5D/target", "{\"temperature_c\": 31}").status == 400);
+}
+
+}  // namespace
+
+int main() {
+  test_recorded_status();
+  test_newer_layout();
+  test_bad_status();
+  test_encoders();
+  test_mac();
+  test_json();
+  test_bridge();
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,56 @@
+// What every view shares: the API client, whether this browser is logged in,
+// and the route (a hash such as #/rooms/3/schedule, so any static server works).
+import { reactive } from 'vue'
+import { createApi } from './api.js'
+
+export const session = reactive({
+  known: false,
+  authenticated: false,
+  readsOpen: true,
+  loginPossible: true,
+  // Set when a change was refused for lack of credentials: the login view says so.
+  loginReason: '',
+})
+
+export const route = reactive({ path: '/', parts: [] })
+
+export function parseHash(hash) {
+  const path = (hash || '').replace(/^#/, '') || '/'
+  const parts = path.split('/').filter(Boolean)
+  return { path, parts }
+}
+
+export function navigate(path) {
+  if (typeof window !== 'undefined') window.location.hash = path
+}
+
+function syncRoute() {
+  const parsed = parseHash(window.location.hash)
+  route.path = parsed.path
+  route.parts = parsed.parts
+}
+
+export function startRouter() {
+  syncRoute()
+  window.addEventListener('hashchange', syncRoute)
+}
+
+export const api = createApi({
+  onUnauthorized(error) {
+    session.authenticated = false
+    session.loginReason = error.message
+  },
+})
+
+/** Asks the API whether this browser is logged in; keeps the last answer if it cannot be reached. */
+export async function refreshSession() {
+  try {
+    const info = await api.session()
+    session.authenticated = Boolean(info?.authenticated)
+    session.readsOpen = info?.reads_open !== false
+    session.loginPossible = info?.login_possible !== false
+    session.known = true
+  } catch {
+    session.known = true
+  }
+}

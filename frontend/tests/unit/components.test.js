@@ -1,0 +1,142 @@
+// The components in a DOM, their API calls going to a real HTTP server.
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createApi } from '../../src/api.js'
+import ScheduleEditor from '../../src/components/ScheduleEditor.vue'
+import DayBar from '../../src/components/DayBar.vue'
+import RoomCard from '../../src/components/RoomCard.vue'
+import { daysFromApi } from '../../src/schedule.js'
+import { nodeFetch, startServer } from './httpServer.js'
+
+let server
+afterEach(async () => {
+  await server?.close()
+  server = null
+})
+
+// Schedules shaped as home-heating's docs/api.md ("Schedule") shows them.
+const WEEK = [
+  { weekday: 0, time: '06:30', temperature_c: 20.0 },
+  { weekday: 0, time: '22:00', temperature_c: 16.0 },
+]
+
+async function scheduleServer({ refuse = null } = {}) {
+  let stored = WEEK
+  server = await startServer({
+    'GET /api/rooms/1/schedule': () => ({ status: 200, body: { switch_points: stored } }),
+    'PUT /api/rooms/1/schedule': (_, body) => {
+      if (refuse) return refuse
+      stored = body.switch_points
+      return { status: 200, body: { switch_points: stored } }
+    },
+  })
+  return createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+}
+
+async function settle() {
+  // The HTTP round trip happens outside Vue's queue: wait for it, then for the render.
+  for (let i = 0; i < 10; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await flushPromises()
+  }
+}
+
+describe('ScheduleEditor', () => {
+  it('loads the week, edits a day and saves exactly that', async () => {
+    const api = await scheduleServer()
+    const wrapper = mount(ScheduleEditor, { props: { roomId: 1, roomName: 'Living room', defaultTempC: 18, api } })
+    await settle()
+    const monday = wrapper.find('[data-weekday="0"][data-test=day]')
+    expect(monday.findAll('[data-test=point]')).toHaveLength(2)
+    expect(wrapper.find('[data-test=schedule-save]').attributes('disabled')).toBeDefined()
+
+    await monday.findAll('[data-test=point-temp]')[0].setValue('21.5')
+    await monday.findAll('[data-test=point-delete]')[1].trigger('click')
+    await monday.find('[data-test=copy-to-4]').setValue(true)
+    await monday.find('[data-test=copy-apply]').trigger('click')
+    await wrapper.find('[data-test=schedule-save]').trigger('click')
+    await settle()
+
+    const put = server.requests.find((r) => r.method === 'PUT')
+    expect(put.body).toEqual({ switch_points: [
+      { weekday: 0, time: '06:30', temperature_c: 21.5 },
+      { weekday: 4, time: '06:30', temperature_c: 21.5 },
+    ] })
+    expect(wrapper.find('[data-test=schedule-saved]').text()).toContain('Living room')
+  })
+
+  it('does not send a week the API would refuse, and says why', async () => {
+    const api = await scheduleServer()
+    const wrapper = mount(ScheduleEditor, { props: { roomId: 1, defaultTempC: 18, api } })
+    await settle()
+    await wrapper.findAll('[data-test=point-temp]')[0].setValue('35')
+    expect(wrapper.find('[data-test=schedule-problems]').text()).toContain('Monday, 06:30: the temperature must be between 5 and 30 °C')
+    expect(wrapper.find('[data-test=schedule-save]').attributes('disabled')).toBeDefined()
+    await wrapper.find('[data-test=schedule-save]').trigger('click')
+    await settle()
+    expect(server.requests.filter((r) => r.method === 'PUT')).toHaveLength(0)
+  })
+
+  it('shows the API’s detail when it refuses the save, and keeps the edits', async () => {
+    const api = await scheduleServer({ refuse: { status: 404, body: { type: 'about:blank', title: 'Not Found', status: 404, detail: 'room 1 not found' } } })
+    const wrapper = mount(ScheduleEditor, { props: { roomId: 1, defaultTempC: 18, api } })
+    await settle()
+    await wrapper.find('[data-test=point-add]').trigger('click')
+    await wrapper.find('[data-test=schedule-save]').trigger('click')
+    await settle()
+    expect(wrapper.find('[data-test=schedule-save-error]').text()).toBe('Not saved: room 1 not found')
+    expect(wrapper.findAll('[data-weekday="0"] [data-test=point]')).toHaveLength(3)
+  })
+})
+
+describe('DayBar', () => {
+  function mountBar(points) {
+    const days = daysFromApi(points)
+    const wrapper = mount(DayBar, { props: { days, weekday: 0, defaultTempC: 18 }, attachTo: document.body })
+    // The DOM here has no layout: give the bar the size a phone would.
+    wrapper.find('[data-test=daybar]').element.getBoundingClientRect = () => ({ left: 10, width: 960, top: 0, height: 38 })
+    return wrapper
+  }
+
+  it('adds a switch point where the bar is tapped, on the quarter hour', async () => {
+    const wrapper = mountBar(WEEK)
+    await wrapper.find('[data-test=daybar]').trigger('click', { clientX: 10 + 480 + 3 })
+    expect(wrapper.emitted('add')).toEqual([[720]])
+    wrapper.unmount()
+  })
+
+  it('moves a marker with the arrow keys', async () => {
+    const wrapper = mountBar(WEEK)
+    const handle = wrapper.find('[data-test=handle][data-time="06:30"]')
+    await handle.trigger('keydown', { key: 'ArrowRight' })
+    await handle.trigger('keydown', { key: 'ArrowUp' })
+    expect(wrapper.emitted('move')).toEqual([[0, '06:45'], [0, '07:30']])
+    wrapper.unmount()
+  })
+
+  it('labels the day in words for screen readers', () => {
+    const wrapper = mountBar(WEEK)
+    expect(wrapper.find('[data-test=daybar]').attributes('aria-label')).toBe('Monday: 00:00 16 °C, 06:30 20 °C, 22:00 16 °C')
+    wrapper.unmount()
+  })
+})
+
+describe('RoomCard', () => {
+  // A room of GET /api/status as in home-heating's docs/api.md ("Status"), its thermometer silent.
+  const STALE = {
+    id: 2, name: 'Bedroom', temperature_c: 16.2, humidity_pct: 55, battery_pct: 9, reading_time: '2026-01-12T03:30:00Z',
+    reading_age_s: 7200, in_sync: false, target_c: 18, target_source: 'schedule', override: null,
+    next_switch_point: { weekday: 1, time: '07:00', temperature_c: 18, at: '2026-01-13T06:00:00Z' },
+    thermometers: [{ id: 2, mac: 'A4:C1:38:44:55:66', name: null }], valves: [], control: 'auto',
+  }
+
+  it('makes a stale thermometer stand out in words, not colour alone', () => {
+    const wrapper = mount(RoomCard, { props: { room: STALE, now: new Date('2026-01-12T05:30:00Z') } })
+    expect(wrapper.classes()).toContain('has-error')
+    const problems = wrapper.findAll('.problems li').map((li) => li.text())
+    expect(problems[0]).toContain('Problem:')
+    expect(problems[0]).toContain('Thermometer silent for 2 h')
+    expect(problems[1]).toContain('battery low (9 %)')
+    expect(wrapper.find('[data-test=room-target]').text()).toContain('by the schedule')
+  })
+})

@@ -1,0 +1,65 @@
+"""The control rules' tunable numbers, with the defaults documented in docs/control.md.
+
+One frozen object, built once from the service's settings (or with its
+defaults by the benchmark), handed to every tick.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    #: The home's time zone: the weekly valve exercise is at a local wall-clock time.
+    tz: str = "Europe/Amsterdam"
+    #: What "open" and "closed" mean to an eQ-3 valve in manual mode (it has no position command).
+    open_target_c: float = 30.0
+    closed_target_c: float = 5.0
+    #: A room's valves stay open / closed at least this long before the hysteresis may flip them.
+    min_open_s: float = 600.0
+    min_closed_s: float = 600.0
+    #: Open-window detection: a fall of at least window_drop_k within window_span_s closes the
+    #: room's valves for window_close_s.
+    window_drop_k: float = 1.0
+    window_span_s: float = 300.0
+    window_close_s: float = 1200.0
+    #: Weekly valve exercise: weekday (0 = Monday) and local time; valves not open for
+    #: exercise_idle_s are opened fully for exercise_s.
+    exercise_weekday: int = 2
+    exercise_hour: int = 11
+    exercise_minute: int = 0
+    exercise_s: float = 300.0
+    exercise_idle_s: float = 7 * 86400.0
+    #: Boiler: heat is asked once a heating valve has been confirmed open this long ...
+    boiler_open_delay_s: float = 150.0
+    #: ... burns at least this long, and pauses at least this long.
+    boiler_min_burn_s: float = 600.0
+    boiler_min_pause_s: float = 300.0
+    #: A valve on its own thermostat (manual room, stale thermometer) that reports at least this
+    #: opening asks the boiler for heat.
+    own_thermostat_demand_pct: int = 25
+    #: Smart heat: within smart_margin_k below target, wait when the next smart_horizon_h hours
+    #: bring a mean solar irradiance of at least smart_solar_wm2 or an outdoor rise of smart_rise_k.
+    smart_margin_k: float = 1.0
+    smart_horizon_h: float = 3.0
+    smart_solar_wm2: float = 150.0
+    smart_rise_k: float = 3.0
+    #: Pre-heat: heating rate assumed before one is learnt, its bounds, and the longest lead.
+    preheat_default_rate_k_per_h: float = 1.0
+    preheat_min_rate_k_per_h: float = 0.2
+    preheat_max_rate_k_per_h: float = 6.0
+    preheat_max_lead_s: float = 4 * 3600.0
+    #: Time added to the predicted heat-up: radiator water and metal warm up first.
+    preheat_dead_time_s: float = 900.0
+    #: Coasting: within this long before a switch point that lowers the target, steer to the lower
+    #: target already (the room's stored heat carries it to the switch); 0 turns it off.
+    preheat_coast_s: float = 1800.0
+    #: Learning: a sample starts once the valves were confirmed open this long and lasts this long.
+    preheat_settle_s: float = 900.0
+    preheat_sample_s: float = 1800.0
+    preheat_learn_weight: float = 0.3
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)

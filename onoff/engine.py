@@ -1,0 +1,350 @@
+"""The control decision: a plain function of (status, weather, now, memory) → commands and reasons.
+
+``tick()`` does no I/O and reads no clock: the live loop (onoff.service), the
+benchmark (onoff.sim) and the tests all call it the same way. Rules that keep
+the house and its devices safe live here, the same for every strategy
+(manual rooms, stale thermometers, frost, boost, open windows, minimum
+open/closed times, the weekly valve exercise, the boiler); the strategy only
+answers "should this room heat now?" (see onoff.strategies).
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from onoff.config import ControlConfig
+
+#: Room outcomes. "target" hands the valves the room's target so their own thermostat rules;
+#: "leave" sends nothing.
+OPEN, CLOSED, TARGET, LEAVE = "open", "closed", "target", "leave"
+
+
+@dataclass(frozen=True)
+class ValveCommand:
+    """A valve setting to send: eQ-3 mode ("manual"/"auto") and target in 0.5 °C steps."""
+
+    valve_id: int | None
+    mac: str
+    bridge_url: str | None
+    room_id: int | None
+    room_name: str
+    mode: str
+    target_c: float
+    reason: str
+
+
+@dataclass
+class RoomMemory:
+    #: The hysteresis state: True while the room is heating.
+    heating: bool | None = None
+    #: The room's last outcome and since when (minimum open/closed times count from there).
+    outcome: str | None = None
+    outcome_since: datetime | None = None
+    #: Recent (time, temperature) pairs for open-window detection.
+    recent_temps: deque = field(default_factory=lambda: deque(maxlen=64))
+    window_until: datetime | None = None
+    #: What was last recorded as the room's decision (records are written on change).
+    last_recorded: tuple | None = None
+
+
+@dataclass
+class ValveMemory:
+    #: Since when the valve has been confirmed open (for the boiler's delay).
+    open_since: datetime | None = None
+    #: When the valve was last seen open (for the weekly exercise).
+    last_open_at: datetime | None = None
+    exercise_until: datetime | None = None
+
+
+@dataclass
+class BoilerMemory:
+    heat: bool | None = None
+    since: datetime | None = None
+    last_recorded: tuple | None = None
+
+
+@dataclass
+class EngineState:
+    """Everything the loop remembers between ticks; starts empty and learns from the status."""
+
+    rooms: dict[int, RoomMemory] = field(default_factory=dict)
+    valves: dict[str, ValveMemory] = field(default_factory=dict)
+    boiler: BoilerMemory = field(default_factory=BoilerMemory)
+    started_at: datetime | None = None
+
+
+@dataclass
+class TickResult:
+    valve_commands: list[ValveCommand]
+    #: True: ask the boiler for heat; False: stop.
+    boiler_heat: bool
+    boiler_reason: str
+    #: Every room's decision and the boiler's, this tick (POST /api/decisions item shape).
+    decisions: list[dict]
+    #: The subset whose outcome or reason kind changed since last recorded: what the loop records.
+    decisions_to_record: list[dict]
+
+
+@dataclass(frozen=True)
+class RoomView:
+    """What a strategy sees of one room: its status entry plus derived values."""
+
+    room: dict
+    temp_c: float
+    target_c: float
+    hysteresis_k: float
+    heating: bool
+
+
+def round_half(temp_c: float) -> float:
+    """The nearest 0.5 °C step the valve accepts, within 4.5 … 30.0."""
+    return min(30.0, max(4.5, math.floor(temp_c * 2 + 0.5) / 2))
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def valve_setting_for(outcome: str, room: dict, config: ControlConfig) -> tuple[str, float] | None:
+    """The (mode, target_c) a valve gets for a room outcome; None for "leave"."""
+    if outcome == OPEN:
+        return ("manual", config.open_target_c)
+    if outcome == CLOSED:
+        return ("manual", config.closed_target_c)
+    if outcome == TARGET:
+        return ("manual", round_half(float(room.get("target_c") or room.get("default_temp_c") or 18.0)))
+    return None
+
+
+def valve_matches(valve: dict, mode: str, target_c: float) -> bool:
+    """Whether the valve's last confirmed state already is (mode, target_c)."""
+    state = valve.get("state") or {}
+    confirmed_target = state.get("target_c")
+    return (
+        state.get("mode") == mode
+        and confirmed_target is not None
+        and abs(float(confirmed_target) - target_c) < 0.25
+    )
+
+
+def confirmed_open(valve: dict, config: ControlConfig) -> bool:
+    state = valve.get("state") or {}
+    target = state.get("target_c")
+    return state.get("mode") == "manual" and target is not None and float(target) >= config.open_target_c - 0.25
+
+
+def _fmt(temp_c: float) -> str:
+    return f"{temp_c:.1f}"
+
+
+def _is_boost(room: dict) -> bool:
+    override = room.get("override") or {}
+    return room.get("target_source") == "boost" or override.get("kind") == "boost"
+
+
+def _exercise_window(now: datetime, config: ControlConfig) -> tuple[datetime, datetime]:
+    local = now.astimezone(config.zone)
+    start_local = local.replace(hour=config.exercise_hour, minute=config.exercise_minute, second=0, microsecond=0)
+    start = start_local.astimezone(now.tzinfo)
+    return start, start + timedelta(seconds=config.exercise_s)
+
+
+def _observe_valves(status: dict, now: datetime, state: EngineState, config: ControlConfig) -> None:
+    for room in status.get("rooms", []):
+        for valve in room.get("valves", []):
+            memory = state.valves.setdefault(valve["mac"].upper(), ValveMemory(last_open_at=state.started_at))
+            valve_state = valve.get("state") or {}
+            if confirmed_open(valve, config):
+                if memory.open_since is None:
+                    # A confirmed state carries its own time: the valve may have opened before
+                    # this loop started watching.
+                    confirmed_at = _parse_time(valve_state.get("time"))
+                    memory.open_since = min(confirmed_at, now) if confirmed_at else now
+            else:
+                memory.open_since = None
+            if confirmed_open(valve, config) or (valve_state.get("valve_pct") or 0) > 0:
+                memory.last_open_at = now
+
+
+def _window_opened(memory: RoomMemory, temp_c: float, now: datetime, config: ControlConfig) -> bool:
+    """Whether the temperature fell by window_drop_k or more within window_span_s."""
+    horizon = now - timedelta(seconds=config.window_span_s)
+    while memory.recent_temps and memory.recent_temps[0][0] < now - timedelta(seconds=2 * config.window_span_s):
+        memory.recent_temps.popleft()
+    earlier = [t for when, t in memory.recent_temps if when >= horizon and when < now]
+    memory.recent_temps.append((now, temp_c))
+    return bool(earlier) and max(earlier) - temp_c >= config.window_drop_k - 1e-9
+
+
+def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, strategy, config: ControlConfig) -> TickResult:
+    """Decide every room and the boiler for this instant.
+
+    Guarantees: no I/O; a valve command only where the valve's last confirmed
+    state differs from what its room needs; rooms with control "manual" get no
+    commands; every room and the boiler get a decision with a reason; the
+    boiler is asked for heat only when a valve that needs heat has been
+    confirmed open for boiler_open_delay_s (or a valve on its own thermostat
+    reports it is open), and respects the minimum burn and pause times.
+    """
+    if state.started_at is None:
+        state.started_at = now
+    weather = weather or {}
+    _observe_valves(status, now, state, config)
+    strategy.observe(status, now, state, config)
+
+    commands: list[ValveCommand] = []
+    decisions: list[dict] = []
+    to_record: list[dict] = []
+    demand_reasons: list[str] = []
+    waiting_for_valves = False
+
+    exercise_start, exercise_end = _exercise_window(now, config)
+    exercise_due = now.astimezone(config.zone).weekday() == config.exercise_weekday and exercise_start <= now < exercise_end
+
+    for room in status.get("rooms", []):
+        room_id = room.get("id")
+        memory = state.rooms.setdefault(room_id, RoomMemory())
+        valves = room.get("valves", [])
+        temp = room.get("temperature_c")
+        target = room.get("target_c")
+        inputs = {"temperature_c": temp, "target_c": target, "target_source": room.get("target_source"),
+                  "in_sync": room.get("in_sync")}
+        if memory.heating is None:
+            memory.heating = bool(valves) and all(confirmed_open(v, config) for v in valves)
+
+        heat_counts = False  # whether an open outcome is a need for heat (the boiler's business)
+        if room.get("control") == "manual":
+            outcome, kind, reason = LEAVE, "manual", "room is on manual control: its valves are left alone"
+        elif temp is None or not room.get("in_sync"):
+            outcome, kind = TARGET, "stale"
+            reason = (f"no recent reading: valves hold the room's target "
+                      f"{_fmt(round_half(float(target or 18.0)))} °C on their own thermostat")
+        elif temp < float(room.get("frost_temp_c") or 7.0):
+            outcome, kind, heat_counts = OPEN, "frost", True
+            reason = f"{_fmt(temp)} °C is below the frost temperature {_fmt(float(room.get('frost_temp_c') or 7.0))} °C"
+        elif _is_boost(room):
+            outcome, kind, heat_counts = OPEN, "boost", True
+            reason = "boost: valves fully open"
+        else:
+            window_now = _window_opened(memory, float(temp), now, config)
+            # The close period counts from the first sight of the fall, not from each later tick
+            # that still sees it within the span.
+            if window_now and (memory.window_until is None or now >= memory.window_until):
+                memory.window_until = now + timedelta(seconds=config.window_close_s)
+            if memory.window_until is not None and now < memory.window_until:
+                outcome, kind = CLOSED, "window"
+                reason = (f"temperature fell {config.window_drop_k:.1f} K or more within "
+                          f"{config.window_span_s / 60:.0f} min: window open? valves closed until "
+                          f"{memory.window_until.astimezone(config.zone):%H:%M}")
+                memory.heating = False
+            else:
+                memory.window_until = None
+                view = RoomView(room=room, temp_c=float(temp), target_c=float(target),
+                                hysteresis_k=float(room.get("hysteresis_k") if room.get("hysteresis_k") is not None else 0.3),
+                                heating=memory.heating)
+                want, reason, extra = strategy.decide(view, weather, now, config)
+                inputs.update(extra)
+                kind = "strategy"
+                current = OPEN if memory.heating else CLOSED
+                wanted = OPEN if want else CLOSED
+                if wanted != current and memory.outcome == current and memory.outcome_since is not None:
+                    held_s = (now - memory.outcome_since).total_seconds()
+                    minimum_s = config.min_open_s if current == OPEN else config.min_closed_s
+                    if held_s < minimum_s:
+                        reason = (f"{reason}; but kept {current} for its minimum "
+                                  f"{minimum_s / 60:.0f} min ({held_s / 60:.0f} min so far)")
+                        wanted = current
+                        kind = "held"
+                memory.heating = wanted == OPEN
+                outcome = wanted
+                heat_counts = outcome == OPEN
+
+        if outcome != memory.outcome:
+            memory.outcome = outcome
+            memory.outcome_since = now
+
+        room_commands = []
+        for valve in valves:
+            mac = valve["mac"].upper()
+            valve_memory = state.valves[mac]
+            setting = valve_setting_for(outcome, room, config)
+            valve_reason = reason
+            if outcome == CLOSED and exercise_due and room.get("control") != "manual":
+                idle = valve_memory.last_open_at is None or (now - valve_memory.last_open_at).total_seconds() >= config.exercise_idle_s - 3600
+                if idle or valve_memory.exercise_until is not None:
+                    if valve_memory.exercise_until is None:
+                        valve_memory.exercise_until = exercise_end
+                    setting = ("manual", config.open_target_c)
+                    valve_reason = "weekly exercise: opened fully for a few minutes so the pin does not stick"
+            if valve_memory.exercise_until is not None and now >= valve_memory.exercise_until:
+                valve_memory.exercise_until = None
+            if setting is None:
+                continue
+            if not valve_matches(valve, *setting):
+                room_commands.append(ValveCommand(valve.get("id"), mac, (valve.get("bridge") or {}).get("base_url"),
+                                                  room_id, room.get("name", ""), setting[0], setting[1], valve_reason))
+        commands.extend(room_commands)
+
+        if heat_counts:
+            ready = [v for v in valves if state.valves[v["mac"].upper()].open_since is not None
+                     and (now - state.valves[v["mac"].upper()].open_since).total_seconds() >= config.boiler_open_delay_s]
+            if ready:
+                demand_reasons.append(room.get("name", str(room_id)))
+            elif valves:
+                waiting_for_valves = True
+        elif outcome in (TARGET, LEAVE):
+            opened = [v for v in valves if ((v.get("state") or {}).get("valve_pct") or 0) >= config.own_thermostat_demand_pct]
+            if opened:
+                demand_reasons.append(f"{room.get('name', room_id)} (valve's own thermostat)")
+
+        decision = {"time": now.isoformat().replace("+00:00", "Z"), "room_id": room_id, "strategy": strategy.name,
+                    "inputs": inputs, "outcome": outcome, "reason": reason}
+        decisions.append(decision)
+        record_key = (outcome, kind)
+        if record_key != memory.last_recorded or room_commands:
+            memory.last_recorded = record_key
+            to_record.append(decision)
+
+    boiler_heat, boiler_reason = _decide_boiler(demand_reasons, waiting_for_valves, now, state, status, config)
+    boiler_decision = {"time": now.isoformat().replace("+00:00", "Z"), "room_id": None, "strategy": strategy.name,
+                       "inputs": {"rooms_asking": demand_reasons}, "outcome": "heat" if boiler_heat else "stop",
+                       "reason": boiler_reason}
+    decisions.append(boiler_decision)
+    if state.boiler.last_recorded != (boiler_heat,):
+        state.boiler.last_recorded = (boiler_heat,)
+        to_record.append(boiler_decision)
+    return TickResult(commands, boiler_heat, boiler_reason, decisions, to_record)
+
+
+def _decide_boiler(demand: list[str], waiting: bool, now: datetime, state: EngineState, status: dict,
+                   config: ControlConfig) -> tuple[bool, str]:
+    memory = state.boiler
+    if memory.heat is None:
+        boiler = status.get("boiler") or {}
+        memory.heat = bool(boiler.get("heat_demand")) and boiler.get("user_mode") == "manual"
+        memory.since = None
+    wanted = bool(demand)
+    if wanted:
+        reason = "heat asked by " + ", ".join(demand)
+    elif waiting:
+        reason = "a room needs heat; waiting for its valves to be confirmed open"
+    else:
+        reason = "no room needs heat"
+    if wanted != memory.heat and memory.since is not None:
+        held_s = (now - memory.since).total_seconds()
+        minimum_s = config.boiler_min_burn_s if memory.heat else config.boiler_min_pause_s
+        if held_s < minimum_s:
+            word = "burn" if memory.heat else "pause"
+            return memory.heat, f"{reason}; but the boiler keeps its minimum {word} of {minimum_s / 60:.0f} min"
+    if wanted != memory.heat:
+        memory.heat = wanted
+        memory.since = now
+    return wanted, reason

@@ -1,0 +1,339 @@
+"""The live control loop: scheduler, drivers, records.
+
+Every tick: send waiting records, read the status from the API, decide with
+``engine.tick``, send valve commands (concurrently, each with a timeout, a
+failing valve backing off without holding up the others), ask the boiler,
+record what the devices confirmed and every decision. When it stops, or the
+API has been unreachable for ``api_down_ticks`` ticks, it hands the house
+back: valves to their own week program (mode auto), the boiler to its clock
+program.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from common.api_client import ApiClient, ApiRejected, ApiUnavailable
+from common.clock import Clock
+from onoff import engine
+from onoff.config import ControlConfig
+from onoff.drivers import DeviceError, PermanentDeviceError
+from onoff.drivers.bridge import BridgeClient
+from onoff.drivers.nefit import NefitBoiler
+from onoff.records import RecordQueue
+from onoff.settings import OnoffSettings
+from onoff.strategies import make_strategy
+from onoff.weather import OpenMeteoClient
+
+log = logging.getLogger("onoff")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def valve_state_record(status: dict, now: datetime, reason: str, config: ControlConfig) -> dict:
+    """A POST /api/valves/{id}/state body from the status a valve reported."""
+    mode, target = status.get("mode"), status.get("target_c")
+    if mode == "manual" and target is not None and float(target) >= config.open_target_c - 0.25:
+        state = "open"
+    elif mode == "manual" and target is not None and float(target) <= config.closed_target_c + 0.25:
+        state = "closed"
+    elif target is not None:
+        state = "target"
+    else:
+        state = "unknown"
+    return {"time": _iso(now), "state": state, "target_c": target, "valve_pct": status.get("valve_pct"),
+            "mode": mode, "reason": reason[:500]}
+
+
+@dataclass
+class Backoff:
+    """Exponential back-off per device: next attempt not before ``next_at``."""
+
+    initial_s: float
+    max_s: float
+    failures: dict[str, int] = field(default_factory=dict)
+    next_at: dict[str, datetime] = field(default_factory=dict)
+
+    def ready(self, key: str, now: datetime) -> bool:
+        return key not in self.next_at or now >= self.next_at[key]
+
+    def failed(self, key: str, now: datetime, permanent: bool = False) -> float:
+        count = self.failures.get(key, 0) + 1
+        self.failures[key] = count
+        wait_s = self.max_s if permanent else min(self.max_s, self.initial_s * 2 ** (count - 1))
+        self.next_at[key] = now + timedelta(seconds=wait_s)
+        return wait_s
+
+    def succeeded(self, key: str) -> None:
+        self.failures.pop(key, None)
+        self.next_at.pop(key, None)
+
+
+@dataclass
+class TickReport:
+    """What one tick did (for the CLI, the logs and the tests)."""
+
+    time: datetime
+    status_ok: bool
+    decisions: list[dict] = field(default_factory=list)
+    valve_commands: list[engine.ValveCommand] = field(default_factory=list)
+    valves_confirmed: dict[str, dict] = field(default_factory=dict)
+    valve_errors: dict[str, str] = field(default_factory=dict)
+    boiler_heat: bool | None = None
+    boiler_confirmed: dict | None = None
+    boiler_error: str | None = None
+    handed_back: bool = False
+
+
+class ControlLoop:
+    def __init__(self, api, clock: Clock, strategy, config: ControlConfig, boiler=None, weather=None,
+                 records: RecordQueue | None = None, bridge_timeout_s: float = 15.0,
+                 retry_initial_s: float = 60.0, retry_max_s: float = 900.0, api_down_ticks: int = 5,
+                 dry_run: bool = False):
+        self.api = api
+        self.clock = clock
+        self.strategy = strategy
+        self.config = config
+        self.boiler = boiler
+        self.weather = weather
+        self.records = records or RecordQueue(api)
+        self.bridge_timeout_s = bridge_timeout_s
+        self.api_down_ticks = api_down_ticks
+        self.dry_run = dry_run
+        self.state = engine.EngineState()
+        self.valve_backoff = Backoff(retry_initial_s, retry_max_s)
+        self.boiler_backoff = Backoff(retry_initial_s, retry_max_s)
+        self.api_failures = 0
+        self.handed_back = False
+        self.last_status: dict | None = None
+        #: The boiler's last confirmed state (from reading it back), None until known.
+        self.boiler_confirmed: dict | None = None
+        self._bridges: dict[str, BridgeClient] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: OnoffSettings, dry_run: bool = False) -> "ControlLoop":
+        api = ApiClient(settings.api_url, settings.service_token, settings.api_timeout_s)
+        boiler = None
+        if settings.nefit_url:
+            boiler = NefitBoiler(settings.nefit_url, settings.nefit_timeout_s,
+                                 settings.boiler_heat_setpoint_c, settings.boiler_stop_setpoint_c)
+        weather = None
+        if settings.latitude is not None and settings.longitude is not None:
+            weather = OpenMeteoClient(settings.latitude, settings.longitude, settings.weather_url,
+                                      settings.weather_timeout_s, settings.weather_refresh_s,
+                                      settings.weather_cache_path)
+        return cls(api, Clock.from_settings(settings), make_strategy(settings.strategy), settings.control_config(),
+                   boiler=boiler, weather=weather,
+                   records=RecordQueue(api, settings.record_queue_max, settings.spool_dir, settings.spool_max_bytes),
+                   bridge_timeout_s=settings.bridge_timeout_s, retry_initial_s=settings.retry_initial_s,
+                   retry_max_s=settings.retry_max_s, api_down_ticks=settings.api_down_ticks, dry_run=dry_run)
+
+    def _bridge(self, base_url: str) -> BridgeClient:
+        if base_url not in self._bridges:
+            self._bridges[base_url] = BridgeClient(base_url, self.bridge_timeout_s)
+        return self._bridges[base_url]
+
+    def _record(self, path: str, body: dict) -> None:
+        if not self.dry_run:
+            self.records.add(path, body)
+
+    # --- the tick -------------------------------------------------------------------------
+
+    def tick(self) -> TickReport:
+        """One control step; never raises for a device or API failure (logs it and goes on)."""
+        with self._lock:
+            now = self.clock.now()
+            report = TickReport(time=now, status_ok=False)
+            if not self.dry_run:
+                self.records.flush()
+            try:
+                # Asked at the loop's own instant, so the API resolves targets for the same moment
+                # the loop decides for (they share the clock settings; this removes any skew).
+                status = self.api.get("/api/status", params={"at": _iso(now)})
+            except (ApiUnavailable, ApiRejected) as exc:
+                self.api_failures += 1
+                log.warning("No status from the API (%s), %d tick(s) in a row; %s", exc, self.api_failures,
+                            "handing the house back to the valves' and boiler's own programs"
+                            if self.api_failures >= self.api_down_ticks and not self.handed_back
+                            else "valves and boiler stay as they are")
+                if self.api_failures >= self.api_down_ticks and not self.handed_back:
+                    self.hand_back(f"the API has not answered for {self.api_failures} ticks")
+                    report.handed_back = True
+                return report
+            if self.handed_back:
+                log.info("The API answers again: the control loop takes the house back")
+            self.api_failures = 0
+            self.handed_back = False
+            self.last_status = status
+            report.status_ok = True
+            weather = self.weather.get(now) if self.weather is not None else {}
+            result = engine.tick(status, weather, now, self.state, self.strategy, self.config)
+            report.decisions = result.decisions
+            report.valve_commands = result.valve_commands
+            report.boiler_heat = result.boiler_heat
+            if self.dry_run:
+                return report
+            self._apply_valves(result.valve_commands, status, now, report)
+            self._apply_boiler(result.boiler_heat, result.boiler_reason, status, now, report)
+            if result.decisions_to_record:
+                self._record("/api/decisions", {"decisions": result.decisions_to_record})
+            self.records.flush()
+            return report
+
+    def _known_modes(self, status: dict) -> dict[str, str | None]:
+        return {v["mac"].upper(): (v.get("state") or {}).get("mode")
+                for room in status.get("rooms", []) for v in room.get("valves", [])}
+
+    def _apply_valves(self, commands: list[engine.ValveCommand], status: dict, now: datetime,
+                      report: TickReport) -> None:
+        known_modes = self._known_modes(status)
+        due = []
+        for command in commands:
+            if not command.bridge_url:
+                log.error("Valve %s in %s has no bridge configured; it cannot be driven", command.mac,
+                          command.room_name)
+                continue
+            if self.valve_backoff.ready(command.mac, now):
+                due.append(command)
+            else:
+                log.debug("Valve %s in %s waits for its retry at %s", command.mac, command.room_name,
+                          self.valve_backoff.next_at[command.mac])
+
+        def send(command: engine.ValveCommand):
+            bridge = self._bridge(command.bridge_url)
+            return bridge.apply(command.mac, command.mode, command.target_c, known_modes.get(command.mac))
+
+        if not due:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="valve") as pool:
+            futures = [(command, pool.submit(send, command)) for command in due]
+            for command, future in futures:
+                try:
+                    confirmed = future.result()
+                except DeviceError as exc:
+                    permanent = isinstance(exc, PermanentDeviceError)
+                    wait_s = self.valve_backoff.failed(command.mac, now, permanent)
+                    report.valve_errors[command.mac] = exc.code
+                    log.warning("Valve %s in %s did not take %s %.1f °C (%s); %s in %.0f s", command.mac,
+                                command.room_name, command.mode, command.target_c, exc,
+                                "check its configuration; asking again" if permanent else "retrying", wait_s)
+                    continue
+                self.valve_backoff.succeeded(command.mac)
+                report.valves_confirmed[command.mac] = confirmed
+                log.info("Valve %s in %s confirmed %s %.1f °C, %s %%: %s", command.mac, command.room_name,
+                         confirmed.get("mode"), confirmed.get("target_c") or 0, confirmed.get("valve_pct"),
+                         command.reason)
+                if command.valve_id is not None:
+                    self._record(f"/api/valves/{command.valve_id}/state",
+                                 valve_state_record(confirmed, now, command.reason, self.config))
+
+    def _apply_boiler(self, heat: bool, reason: str, status: dict, now: datetime, report: TickReport) -> None:
+        if self.boiler is None:
+            return
+        known = self.boiler_confirmed or status.get("boiler") or None
+        if known is not None and known.get("user_mode") == "manual" and bool(known.get("heat_demand")) == heat:
+            return
+        if not self.boiler_backoff.ready("boiler", now):
+            return
+        try:
+            confirmed = self.boiler.ask_heat(heat)
+        except DeviceError as exc:
+            wait_s = self.boiler_backoff.failed("boiler", now, isinstance(exc, PermanentDeviceError))
+            report.boiler_error = exc.code
+            self.boiler_confirmed = None
+            log.warning("The boiler did not take the request to %s (%s); retrying in %.0f s",
+                        "heat" if heat else "stop", exc, wait_s)
+            return
+        self.boiler_backoff.succeeded("boiler")
+        self.boiler_confirmed = confirmed
+        report.boiler_confirmed = confirmed
+        log.info("Boiler confirmed %s (setpoint %s °C, %s): %s", "heat" if confirmed["heat_demand"] else "no heat",
+                 confirmed["setpoint_c"], confirmed["indicator"], reason)
+        self._record("/api/boiler/state", {"time": _iso(now), **confirmed, "reason": reason[:500]})
+
+    # --- handing back -------------------------------------------------------------------
+
+    def hand_back(self, why: str) -> None:
+        """Valves of auto-controlled rooms to mode auto, the boiler to its clock program; records what confirmed."""
+        if self.dry_run:
+            return
+        now = self.clock.now()
+        self.handed_back = True
+        reason = f"handed back to the device's own program: {why}"
+        valves = [(room, valve) for room in (self.last_status or {}).get("rooms", [])
+                  if room.get("control") != "manual" for valve in room.get("valves", [])
+                  if (valve.get("bridge") or {}).get("base_url")]
+
+        def send(valve: dict) -> dict:
+            return self._bridge(valve["bridge"]["base_url"]).set_mode(valve["mac"], "auto")
+
+        if valves:
+            with ThreadPoolExecutor(max_workers=min(8, len(valves)), thread_name_prefix="handback") as pool:
+                futures = [(room, valve, pool.submit(send, valve)) for room, valve in valves]
+                for room, valve, future in futures:
+                    try:
+                        confirmed = future.result()
+                    except DeviceError as exc:
+                        log.error("Valve %s in %s could not be put back on its own program (%s); it keeps its "
+                                  "last setting", valve["mac"], room.get("name"), exc)
+                        continue
+                    log.info("Valve %s in %s is back on its own week program", valve["mac"], room.get("name"))
+                    if valve.get("id") is not None:
+                        self._record(f"/api/valves/{valve['id']}/state",
+                                     valve_state_record(confirmed, now, reason, self.config))
+        if self.boiler is not None:
+            try:
+                confirmed = self.boiler.to_clock_program()
+            except DeviceError as exc:
+                log.error("The boiler could not be put back on its clock program (%s); it keeps its last setting",
+                          exc)
+            else:
+                self.boiler_confirmed = confirmed
+                log.info("The boiler is back on its own clock program")
+                self._record("/api/boiler/state", {"time": _iso(now), **confirmed, "reason": reason[:500]})
+        # The engine must not assume the old setting any longer: let it re-learn from the status.
+        self.state.boiler = engine.BoilerMemory()
+        if not self.dry_run:
+            self.records.flush()
+
+    def close(self) -> None:
+        for bridge in self._bridges.values():
+            bridge.close()
+        for part in (self.boiler, self.weather, self.api):
+            if part is not None and hasattr(part, "close"):
+                part.close()
+
+
+def run(settings: OnoffSettings) -> None:
+    """Tick at once and then every tick_s (simulated) seconds until SIGTERM/SIGINT; then hand back."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    loop = ControlLoop.from_settings(settings)
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        log.info("Stopping on %s: handing valves and boiler back to their own programs", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    interval_s = loop.clock.wall_seconds(settings.tick_s)
+    scheduler.add_job(loop.tick, "interval", seconds=interval_s, next_run_time=datetime.now(timezone.utc),
+                      max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval_s)), id="tick")
+    log.info("Control loop started: strategy %s, a tick every %g s, API %s, boiler %s", settings.strategy,
+             settings.tick_s, settings.api_url, settings.nefit_url or "not driven")
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        loop.hand_back("the control loop stopped")
+        loop.close()

@@ -1,0 +1,75 @@
+"""The control loop's deployment settings (environment, prefix HEATING_, or .env)."""
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from common.settings import ServiceSettings
+from onoff.config import ControlConfig
+
+
+class OnoffSettings(ServiceSettings):
+    #: Base URL of controller_api, e.g. http://api:8000
+    api_url: str = "http://127.0.0.1:8000"
+    #: Bearer token for the API's writes (HEATING_SERVICE_TOKEN on the API side).
+    service_token: str | None = None
+    #: nefit-easy-http-server's base URL; unset: the loop does not drive a boiler.
+    nefit_url: str | None = "http://127.0.0.1:3000"
+    #: Control strategy by name (see onoff.strategies): zoning, zoning-preheat.
+    strategy: str = "zoning"
+    #: Seconds (of simulated time, when the clock is simulated) between ticks.
+    tick_s: float = Field(60.0, ge=5, le=3600)
+    #: Where the weather forecast is for (Open-Meteo); unset: no forecast (smart heat never waits).
+    latitude: float | None = Field(52.37, ge=-90, le=90)
+    longitude: float | None = Field(4.89, ge=-180, le=180)
+    #: Open-Meteo's forecast endpoint and how long a forecast is reused, in seconds.
+    weather_url: str = "https://api.open-meteo.com/v1/forecast"
+    weather_refresh_s: float = Field(3600.0, ge=60)
+    #: Optional file the forecast is cached in, so a restart without network still has one.
+    weather_cache_path: str | None = None
+    #: Timeouts of one call, seconds.
+    api_timeout_s: float = Field(10.0, gt=0, le=120)
+    bridge_timeout_s: float = Field(15.0, gt=0, le=120)
+    nefit_timeout_s: float = Field(20.0, gt=0, le=120)
+    weather_timeout_s: float = Field(10.0, gt=0, le=120)
+    #: Retry back-off for a failing valve or boiler: first wait, doubling up to the maximum, seconds.
+    retry_initial_s: float = Field(60.0, gt=0)
+    retry_max_s: float = Field(900.0, gt=0)
+    #: After this many ticks in a row without a status from the API, valves go back to their own
+    #: week program and the boiler to its clock program until the API answers again.
+    api_down_ticks: int = Field(5, ge=1)
+    #: Without a spool directory: records (states, decisions) kept in memory while the API is
+    #: down; beyond this the oldest are dropped.
+    record_queue_max: int = Field(10000, ge=100)
+    #: Directory where records wait on disk until the API stored them (survives restarts).
+    spool_dir: str | None = None
+    #: Size limit of that spool, bytes.
+    spool_max_bytes: int = Field(20_000_000, ge=100_000)
+    #: Setpoints that fire and stop the boiler in manual mode, °C.
+    boiler_heat_setpoint_c: float = Field(30.0, ge=5, le=30)
+    boiler_stop_setpoint_c: float = Field(5.0, ge=5, le=30)
+    #: Rule parameters (docs/control.md), minutes and kelvin.
+    min_open_min: float = Field(10.0, ge=0, le=120)
+    min_closed_min: float = Field(10.0, ge=0, le=120)
+    boiler_open_delay_min: float = Field(2.5, ge=0, le=30)
+    boiler_min_burn_min: float = Field(10.0, ge=0, le=60)
+    boiler_min_pause_min: float = Field(5.0, ge=0, le=60)
+    window_drop_k: float = Field(1.0, gt=0, le=10)
+    window_close_min: float = Field(20.0, ge=1, le=120)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        from onoff.strategies import names
+
+        if value not in names():
+            raise ValueError(f"unknown strategy {value!r}; choose one of {', '.join(names())}")
+        return value
+
+    def control_config(self) -> ControlConfig:
+        return ControlConfig(
+            tz=self.tz,
+            min_open_s=self.min_open_min * 60, min_closed_s=self.min_closed_min * 60,
+            boiler_open_delay_s=self.boiler_open_delay_min * 60,
+            boiler_min_burn_s=self.boiler_min_burn_min * 60, boiler_min_pause_s=self.boiler_min_pause_min * 60,
+            window_drop_k=self.window_drop_k, window_close_s=self.window_close_min * 60,
+        )

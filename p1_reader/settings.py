@@ -1,0 +1,53 @@
+"""p1_reader's deployment settings (environment, prefix HEATING_, or .env)."""
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from common.settings import ServiceSettings
+from p1_reader.telegrams import SPECIFICATIONS
+
+
+class P1Settings(ServiceSettings):
+    #: The P1 port: a serial device (/dev/ttyUSB0) or a TCP serial bridge (tcp://host:port, e.g. ser2net).
+    p1_url: str = "/dev/ttyUSB0"
+    #: The meter's DSMR version: 2.2, 3, 4, 5, or 5B (Belgian meters, gas on 24.2.3). It sets the
+    #: serial settings (DSMR 4: 115200 7E1; DSMR 5: 115200 8N1) and how telegrams are read.
+    p1_dsmr_version: str = "5"
+    #: Reconnect when no byte arrived for this long, seconds (meters send every 1 to 10 s).
+    p1_read_timeout_s: float = Field(60.0, ge=1, le=3600)
+    #: At most one electricity reading per this many seconds (gas: every new meter reading).
+    electricity_interval_s: float = Field(60.0, ge=1, le=3600)
+    #: The controller API and the service token for its writes.
+    api_url: str = "http://127.0.0.1:8000"
+    service_token: str = ""
+    api_timeout_s: float = Field(10.0, gt=0, le=120)
+    #: Meter readings wait here when the API is unreachable, and are sent in order later.
+    spool_dir: str = "/var/lib/heating/p1_reader/spool"
+    #: Size limit of the spool, MB; when full, the oldest readings are dropped (logged).
+    spool_max_mb: float = Field(20.0, gt=0, le=100_000)
+    batch_size: int = Field(500, ge=1, le=5000)
+    #: Wait before trying the API again after it failed, seconds.
+    retry_s: float = Field(30.0, ge=0.1, le=3600)
+
+    @field_validator("p1_dsmr_version")
+    @classmethod
+    def _known_version(cls, value: str) -> str:
+        key = value.strip().upper()
+        if key not in SPECIFICATIONS:
+            raise ValueError(f"unknown DSMR version {value!r}: use one of {', '.join(SPECIFICATIONS)}")
+        return key
+
+    @field_validator("p1_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value.startswith("tcp://"):
+            host, _, port = value[len("tcp://"):].rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError("a TCP P1 URL looks like tcp://host:port")
+        elif not value.startswith("/"):
+            raise ValueError("p1_url must be a serial device path (/dev/ttyUSB0) or tcp://host:port")
+        return value
+
+    @property
+    def spool_max_bytes(self) -> int:
+        return int(self.spool_max_mb * 1_000_000)

@@ -1,0 +1,284 @@
+"""The simulated Nefit boiler: its own room thermostat, burner, hot water and gas meter.
+
+It behaves like a Nefit Easy as far as this project sees it: in ``manual``
+user mode it asks for heat while its living-room sensor is below the manual
+setpoint; in ``clock`` mode it follows its own clock program the same way
+(a manual temperature override lasts until the program's next switch point).
+The thermostat has a small hysteresis. The burner modulates between its
+minimum and maximum power to hold the loop's supply temperature on the
+heating curve, stops when the water runs too hot at minimum power (anti-
+cycling) and gives priority to hot-water draws, which burn gas too.
+
+The backend values (``bridge_get``/``bridge_post``) are those nefit-easy-
+http-server relays: paths under ``/heatingCircuits/hc1/...``, the
+``/ecus/rrc/uiStatus`` record, and ``status()`` is its ``GET /api/status``.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.house import Boiler, House
+from simulator.schedule import MINUTES_PER_WEEK, WeekSchedule
+
+#: Thermostat range the Nefit Easy accepts (°C).
+SETPOINT_MIN_C, SETPOINT_MAX_C = 5.0, 30.0
+#: Time constant with which the burner closes the gap to the supply setpoint.
+LOOP_RESPONSE_S = 300.0
+
+
+class BoilerRejected(ValueError):
+    """A write the boiler's backend refuses (the HTTP server answers 500 with this text)."""
+
+
+class UnknownPath(LookupError):
+    """No such backend path."""
+
+
+@dataclass
+class BoilerStep:
+    """What the boiler does over one step."""
+
+    pump_on: bool
+    burner_w: float
+    hot_water_w: float
+    indicator: str  # "central heating", "hot water", "off"
+
+
+@dataclass
+class GasBooks:
+    """Cumulative energy of the boiler (J) and its burns."""
+
+    gas_ch_j: float = 0.0
+    gas_hw_j: float = 0.0
+    heat_ch_j: float = 0.0
+    heat_hw_j: float = 0.0
+    starts: int = 0
+    burn_lengths_s: list[float] = field(default_factory=list)
+
+
+class NefitBoiler:
+    """The boiler's state machine; thread-safe for the HTTP surface."""
+
+    def __init__(self, house: House):
+        self.spec: Boiler = house.boiler
+        clock_room = house.rooms[house.room_index(self.spec.clock_program_room)]
+        self.clock_program = WeekSchedule(clock_room.schedule, clock_room.default_temp_c)
+        table = np.zeros(MINUTES_PER_WEEK, dtype=bool)
+        for weekday, minute, minutes in self.spec.hot_water:
+            start = weekday * 1440 + minute
+            table[np.arange(start, start + minutes) % MINUTES_PER_WEEK] = True
+        self.hot_water_table = table
+        self.user_mode = "clock"
+        self.manual_setpoint_c = 20.0
+        self.override_on = False
+        self.override_temp_c = 20.0
+        self._override_index: int | None = None
+        self.demand = False
+        self.burner_on = False
+        self.indicator = "off"
+        self.in_house_temp_c = 20.0
+        self.outdoor_temp_c = 5.0
+        self.supply_temp_c = 30.0
+        self.week_minute = 0
+        self.books = GasBooks()
+        self._burn_s = 0.0
+        self.lock = threading.RLock()
+
+    # -- the thermostat ---------------------------------------------------------------
+
+    def setpoint_c(self, week_minute: int | None = None) -> float:
+        """The room temperature the boiler's thermostat aims at now."""
+        week_minute = self.week_minute if week_minute is None else week_minute
+        if self.user_mode == "manual":
+            return self.manual_setpoint_c
+        if self.override_on:
+            return self.override_temp_c
+        return float(self.clock_program.table[week_minute])
+
+    def supply_setpoint_c(self, outdoor_c: float) -> float:
+        """The heating curve: supply temperature for the outdoor temperature."""
+        cold, mild = self.spec.supply_at_minus10_c, self.spec.supply_at_plus15_c
+        value = mild + (cold - mild) * (15.0 - outdoor_c) / 25.0
+        return float(np.clip(value, min(cold, mild), max(cold, mild)))
+
+    def control(self, dt_s: float, week_minute: int, sensor_c: float, outdoor_c: float, loop_c: float,
+                rad_c: np.ndarray, flow_w_per_k: np.ndarray) -> BoilerStep:
+        """Decide pump, burner and hot water for the next ``dt_s`` seconds and book the gas.
+
+        ``flow_w_per_k`` is the radiators' water flow (2·ṁ·c_p) were the pump running.
+        """
+        with self.lock:
+            self.week_minute = week_minute
+            self.in_house_temp_c = sensor_c
+            self.outdoor_temp_c = outdoor_c
+            if self.override_on and self.user_mode == "clock":
+                index = self.clock_program.index_at(week_minute)
+                if self._override_index is None:
+                    self._override_index = index
+                elif index != self._override_index:
+                    self.override_on = False
+                    self._override_index = None
+            setpoint = self.setpoint_c(week_minute)
+            half = self.spec.hysteresis_k / 2.0
+            if sensor_c < setpoint - half:
+                self.demand = True
+            elif sensor_c > setpoint + half:
+                self.demand = False
+            self.supply_temp_c = self.supply_setpoint_c(outdoor_c)
+            hot_water = bool(self.hot_water_table[week_minute])
+            spec = self.spec
+            pump_on = self.demand and not hot_water
+            burner_w = 0.0
+            hot_water_w = 0.0
+            if hot_water:
+                hot_water_w = spec.hot_water_power_kw * 1000.0
+                self.indicator = "hot water"
+                was_burning = self.burner_on
+                self.burner_on = False
+                if was_burning:
+                    self._end_burn()
+            elif pump_on:
+                if self.burner_on and loop_c > self.supply_temp_c + spec.burner_off_above_k:
+                    self.burner_on = False
+                    self._end_burn()
+                elif not self.burner_on and loop_c < self.supply_temp_c:
+                    self.burner_on = True
+                    self.books.starts += 1
+                    self._burn_s = 0.0
+                if self.burner_on:
+                    need = float(flow_w_per_k @ (loop_c - rad_c)) \
+                        + spec.loop_capacity_kj_per_k * 1000.0 * (self.supply_temp_c - loop_c) / LOOP_RESPONSE_S
+                    burner_w = float(np.clip(need, spec.power_min_kw * 1000.0, spec.power_max_kw * 1000.0))
+                    self._burn_s += dt_s
+                self.indicator = "central heating"
+            else:
+                if self.burner_on:
+                    self.burner_on = False
+                    self._end_burn()
+                self.indicator = "off"
+            books = self.books
+            books.heat_ch_j += burner_w * dt_s
+            books.gas_ch_j += burner_w * dt_s / spec.efficiency
+            books.heat_hw_j += hot_water_w * dt_s
+            books.gas_hw_j += hot_water_w * dt_s / spec.efficiency
+            return BoilerStep(pump_on=pump_on, burner_w=burner_w, hot_water_w=hot_water_w, indicator=self.indicator)
+
+    def _end_burn(self) -> None:
+        self.books.burn_lengths_s.append(self._burn_s)
+        self._burn_s = 0.0
+
+    @property
+    def gas_m3(self) -> float:
+        """The gas meter's reading (m³)."""
+        return self.spec.gas_meter_start_m3 + (self.books.gas_ch_j + self.books.gas_hw_j) / 3.6e6 / self.spec.gas_kwh_per_m3
+
+    # -- the backend surface -----------------------------------------------------------
+
+    def ui_status(self) -> dict:
+        """The ``/ecus/rrc/uiStatus`` record (strings, as the backend sends them)."""
+        with self.lock:
+            index = self.clock_program.index_at(self.week_minute)
+            return {
+                "CTD": "", "CTR": "room", "UMD": self.user_mode, "MMT": f"{self.manual_setpoint_c:.1f}",
+                "CPM": "auto", "CSP": str(index if index is not None else 0), "TOR": "on" if self.override_on else "off",
+                "TOD": "0", "TOT": f"{self.override_temp_c:.1f}", "TSP": f"{self.setpoint_c():.1f}",
+                "IHS": "ok", "IHT": f"{self.in_house_temp_c:.2f}", "DAS": "off", "TAS": "off",
+                "HMD": "off", "ARS": "init", "FPA": "off", "ESI": "off",
+                "BAI": {"central heating": "CH", "hot water": "HW"}.get(self.indicator, "No"),
+                "BLE": "false", "BBE": "false", "BMR": "false", "PMR": "false", "RS": "off",
+                "HED_EN": "false", "HED_DEV": "false", "FAH": "false", "DHW": "on",
+            }
+
+    def status(self) -> dict:
+        """``GET /api/status`` of nefit-easy-http-server (nefit-easy-commands' status())."""
+        v = self.ui_status()
+        on = {"on": True, "true": True}
+        return {
+            "user mode": v["UMD"], "clock program": v["CPM"], "in house status": v["IHS"],
+            "in house temp": float(v["IHT"]),
+            "boiler indicator": {"CH": "central heating", "HW": "hot water", "No": "off"}[v["BAI"]],
+            "control": v["CTR"], "temp override duration": float(v["TOD"]),
+            "current switchpoint": float(v["CSP"]), "ps active": on.get(v["ESI"], False),
+            "powersave mode": on.get(v["ESI"], False), "fp active": on.get(v["FPA"], False),
+            "fireplace mode": on.get(v["FPA"], False), "temp override": on.get(v["TOR"], False),
+            "holiday mode": on.get(v["HMD"], False), "boiler block": on.get(v["BBE"], False),
+            "boiler lock": on.get(v["BLE"], False), "boiler maintenance": on.get(v["BMR"], False),
+            "temp setpoint": float(v["TSP"]), "temp override temp setpoint": float(v["TOT"]),
+            "temp manual setpoint": float(v["MMT"]), "hed enabled": on.get(v["HED_EN"], False),
+            "hed device at home": on.get(v["HED_DEV"], False),
+            "outdoor temp": round(self.outdoor_temp_c, 1), "outdoor source type": "virtual",
+        }
+
+    def bridge_get(self, path: str) -> dict:
+        """A backend value as ``GET /bridge/<path>`` returns it."""
+        path = "/" + path.strip("/")
+        with self.lock:
+            values = {
+                "/heatingCircuits/hc1/usermode": ("stringValue", self.user_mode),
+                "/heatingCircuits/hc1/temperatureRoomManual": ("floatValue", self.manual_setpoint_c),
+                "/heatingCircuits/hc1/manualTempOverride/status": ("stringValue", "on" if self.override_on else "off"),
+                "/heatingCircuits/hc1/manualTempOverride/temperature": ("floatValue", self.override_temp_c),
+                "/heatingCircuits/hc1/actualSupplyTemperature": ("floatValue", round(self.supply_temp_c, 1)),
+                "/system/sensors/temperatures/outdoor_t1": ("floatValue", round(self.outdoor_temp_c, 1)),
+                "/system/appliance/systemPressure": ("floatValue", 1.8),
+                "/ecus/rrc/uiStatus": ("uiUpdate", self.ui_status()),
+            }
+        if path not in values:
+            raise UnknownPath(path)
+        kind, value = values[path]
+        answer = {"id": path, "type": kind, "recordable": 0, "writeable": 1 if path.startswith("/heating") else 0,
+                  "value": value}
+        if path == "/heatingCircuits/hc1/usermode":
+            answer["allowedValues"] = ["clock", "manual"]
+        return answer
+
+    def bridge_post(self, path: str, value) -> None:
+        """A write as ``POST /bridge/<path>`` with ``{"value": …}`` does it; ``BoilerRejected`` if refused."""
+        path = "/" + path.strip("/")
+        with self.lock:
+            if path == "/heatingCircuits/hc1/usermode":
+                if value not in ("clock", "manual"):
+                    raise BoilerRejected(f"Error: invalid user mode {value!r} (allowed: clock, manual)")
+                self.user_mode = value
+                if value == "manual":
+                    self.override_on = False
+            elif path in ("/heatingCircuits/hc1/temperatureRoomManual",
+                          "/heatingCircuits/hc1/manualTempOverride/temperature"):
+                temp = _temperature(value)
+                if path.endswith("temperatureRoomManual"):
+                    self.manual_setpoint_c = temp
+                else:
+                    self.override_temp_c = temp
+            elif path == "/heatingCircuits/hc1/manualTempOverride/status":
+                if value not in ("on", "off"):
+                    raise BoilerRejected(f"Error: invalid override status {value!r} (allowed: on, off)")
+                self.override_on = value == "on"
+                self._override_index = None
+            else:
+                raise UnknownPath(path)
+
+    def ask_heat(self, heat: bool | None) -> None:
+        """Apply a controller's boiler decision the way the control loop writes it through nefit-easy-http-server."""
+        if heat is None:
+            self.bridge_post("heatingCircuits/hc1/usermode", "clock")
+            return
+        temp = SETPOINT_MAX_C if heat else SETPOINT_MIN_C
+        self.bridge_post("heatingCircuits/hc1/usermode", "manual")
+        self.bridge_post("heatingCircuits/hc1/temperatureRoomManual", temp)
+        self.bridge_post("heatingCircuits/hc1/manualTempOverride/status", "on")
+        self.bridge_post("heatingCircuits/hc1/manualTempOverride/temperature", temp)
+
+
+def _temperature(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BoilerRejected(f"Error: invalid temperature {value!r}")
+    try:
+        temp = float(value)
+    except ValueError:
+        raise BoilerRejected(f"Error: invalid temperature {value!r}") from None
+    if not SETPOINT_MIN_C <= temp <= SETPOINT_MAX_C:
+        raise BoilerRejected(f"Error: temperature {temp} outside {SETPOINT_MIN_C}..{SETPOINT_MAX_C}")
+    return temp

@@ -1,0 +1,270 @@
+"""The simulated house running live, with every device surface on its own port.
+
+- HTTP (``http_port``): ``GET /adverts`` streams the thermometers' advertisements
+  as newline-delimited JSON (long-lived); ``GET /health``; ``GET /_sim/state``
+  (the house's true temperatures, boiler and gas, for people and tests);
+  ``POST /_sim/fail`` ``{"count": n}`` makes the next n boiler requests fail.
+- One valve bridge per ``[bridges.*]`` of the house file (the bridge contract).
+- The boiler as nefit-easy-http-server (``nefit_port``).
+- The P1 meter: DSMR 5 telegrams on a TCP port (``p1_port``).
+
+Time comes from ``common.clock.Clock``: real time, or accelerated with the
+HEATING_CLOCK_* settings every service shares.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from common.clock import Clock
+from simulator.adverts import Advertiser
+from simulator.bridge_server import SimulatedBridgeServer
+from simulator.house import House
+from simulator.nefit_server import NefitServer
+from simulator.p1_server import MeterValues, P1Server, gas_boundary
+from simulator.simhouse import SimulatedHouse
+
+log = logging.getLogger("simulator")
+
+#: Simulated seconds per physics step of the live house.
+STEP_S = 30.0
+#: How often (wall seconds) the live loop catches up with the clock and sends adverts.
+POLL_WALL_S = 0.2
+#: At most this many advertisements per device per wall second, however fast the clock runs.
+MAX_ADVERTS_PER_WALL_S = 2.0
+
+
+class AdvertHub:
+    """The radio: every advertisement once, in order; each listener reads from its own position."""
+
+    def __init__(self, size: int = 5000):
+        self._items: collections.deque = collections.deque(maxlen=size)
+        self._seq = 0
+        self._cond = threading.Condition()
+
+    def publish(self, line: bytes) -> None:
+        with self._cond:
+            self._seq += 1
+            self._items.append((self._seq, line))
+            self._cond.notify_all()
+
+    def read_after(self, seq: int, timeout_s: float) -> tuple[int, list[bytes]]:
+        with self._cond:
+            if self._seq <= seq:
+                self._cond.wait(timeout_s)
+            lines = [line for n, line in self._items if n > seq]
+            return self._seq, lines
+
+    @property
+    def seq(self) -> int:
+        with self._cond:
+            return self._seq
+
+
+class LiveHouse:
+    """Runs the house against ``clock`` and serves its devices; ``start()``, ``stop()``."""
+
+    def __init__(self, house: House, clock: Clock, *, host: str = "127.0.0.1", http_port: int = 8090,
+                 nefit_port: int = 3000, p1_port: int = 2323, bridge_ports: dict[str, int] | None = None,
+                 log_every_s: float = 3600.0):
+        self.house = house
+        self.clock = clock
+        self.sim = SimulatedHouse(house, clock.now())
+        self.advertisers = [Advertiser(r.thermometer.mac, r.thermometer.format, r.thermometer.name or "LYWSD03MMC",
+                                       r.thermometer.bind_key, rssi_dbm=-60 - 3 * i)
+                            for i, r in enumerate(house.rooms)]
+        self.hub = AdvertHub()
+        self._gas_reading = (gas_boundary(self.sim.now), self.sim.boiler.gas_m3)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.log_every_s = log_every_s
+        self._next_log = self.sim.now
+        self.bridges: dict[str, SimulatedBridgeServer] = {}
+        for name, bridge in house.bridges.items():
+            valves = {v.mac: self.sim.valves[v.mac] for _, v in house.valves if v.bridge == name}
+            port = (bridge_ports or {}).get(name, bridge.port)
+            self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone)
+        self.nefit = NefitServer(self.sim.boiler, host, nefit_port)
+        self.p1 = P1Server(self.meter_values, host, p1_port)
+        self.http = ThreadingHTTPServer((host, http_port), self._handler())
+        self.http.daemon_threads = True
+
+    # -- the house's own loop ------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Advance the physics to the clock's now and publish due advertisements."""
+        target = self.clock.now()
+        sim = self.sim
+        while sim.now + timedelta(seconds=STEP_S) <= target:
+            sim.advance(STEP_S, sim.inputs_at(sim.now + timedelta(seconds=STEP_S / 2)))
+            boundary = gas_boundary(sim.now)
+            if boundary > self._gas_reading[0]:
+                self._gas_reading = (boundary, sim.boiler.gas_m3)
+            if sim.now >= self._next_log:
+                self._log_summary()
+                self._next_log = sim.now + timedelta(seconds=self.log_every_s)
+        min_interval = self.clock.speed / MAX_ADVERTS_PER_WALL_S
+        with sim.lock:
+            air = sim.state.air_c.copy()
+            humidity = sim.humidity_pct.copy()
+        for i, advertiser in enumerate(self.advertisers):
+            advert = advertiser.poll(target, float(air[i]), float(humidity[i]), min_interval)
+            if advert is not None:
+                self.hub.publish((json.dumps(advert.as_json()) + "\n").encode())
+
+    def _log_summary(self) -> None:
+        sim = self.sim
+        rooms = ", ".join(f"{r.name} {t:.1f} °C" for r, t in zip(self.house.rooms, sim.state.air_c))
+        boiler = sim.boiler
+        log.info("house at %s: %s; boiler %s (%s mode, setpoint %.1f °C), gas meter %.3f m³",
+                 sim.now.astimezone(self.house.zone).strftime("%a %H:%M"), rooms, boiler.indicator,
+                 boiler.user_mode, boiler.setpoint_c(), boiler.gas_m3)
+
+    def meter_values(self) -> MeterValues:
+        sim = self.sim
+        now = self.clock.now()
+        with sim.lock:
+            t1, t2 = sim.electricity_kwh
+            power = sim.power_kw
+        local = now.astimezone(self.house.zone)
+        tariff = 1 if local.weekday() >= 5 or local.hour < 7 or local.hour >= 23 else 2
+        gas_time, gas_m3 = self._gas_reading
+        return MeterValues(time=now, delivered_t1_kwh=t1, delivered_t2_kwh=t2, tariff=tariff, power_kw=power,
+                           gas_time=gas_time, gas_m3=gas_m3, gas_meter_id=self.house.boiler.meter_id)
+
+    def state(self) -> dict:
+        sim = self.sim
+        with sim.lock:
+            return {
+                "time": sim.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "rooms": [{"key": r.key, "name": r.name, "air_c": round(float(a), 3),
+                           "thermometer": r.thermometer.mac}
+                          for r, a in zip(self.house.rooms, sim.state.air_c)],
+                "valves": {mac: v.valve_pct for mac, v in sim.valves.items()},
+                "boiler": {"user_mode": sim.boiler.user_mode, "setpoint_c": sim.boiler.setpoint_c(),
+                           "indicator": sim.boiler.indicator, "demand": sim.boiler.demand,
+                           "loop_c": round(sim.state.loop_c, 2)},
+                "gas_m3": round(sim.boiler.gas_m3, 3),
+                "energy": sim.energy_balance(),
+            }
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # the house must keep running for the demo; say what broke
+                log.exception("simulated house: a step failed; trying again in a second")
+                self._stop.wait(1.0)
+            self._stop.wait(POLL_WALL_S)
+
+    # -- the control/advert HTTP surface -------------------------------------------------
+
+    def _handler(self):
+        live = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, fmt, *args):
+                log.debug("http %s", fmt % args)
+
+            def _json(self, code: int, value) -> None:
+                body = json.dumps(value).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path == "/adverts":
+                    return self._stream()
+                if path == "/health":
+                    return self._json(200, {"ok": True, "time": live.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                            "speed": live.clock.speed})
+                if path == "/_sim/state":
+                    return self._json(200, live.state())
+                self._json(404, {"error": "not_found", "message": f"no {path} here"})
+
+            def do_POST(self):
+                path = self.path.split("?", 1)[0]
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    return self._json(400, {"error": "bad_request", "message": "body is not JSON"})
+                if path == "/_sim/fail":
+                    count = body.get("count") if isinstance(body, dict) else None
+                    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 1000:
+                        return self._json(400, {"error": "bad_request", "message": "count: an integer 0..1000"})
+                    live.nefit.fail_next(count)
+                    log.info("boiler: the next %d requests will fail (test knob)", count)
+                    return self._json(200, {"boiler_failures_pending": count})
+                self._json(404, {"error": "not_found", "message": f"no {path} here"})
+
+            def _stream(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                seq = live.hub.seq
+                log.info("a listener connected to the advertisement stream")
+                while not live._stop.is_set():
+                    seq, lines = live.hub.read_after(seq, 1.0)
+                    try:
+                        if lines:
+                            self.wfile.write(b"".join(lines))
+                            self.wfile.flush()
+                    except OSError:
+                        log.info("a listener left the advertisement stream")
+                        return
+
+        return Handler
+
+    @property
+    def http_url(self) -> str:
+        host, port = self.http.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "LiveHouse":
+        for bridge in self.bridges.values():
+            bridge.start()
+        self.nefit.start()
+        self.p1.start()
+        for target, name in ((self.http.serve_forever, "sim-http"), (self._loop, "sim-house")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("simulated house %r running from %s at %gx: adverts %s/adverts, nefit %s, P1 tcp port %d, "
+                 "bridges %s", self.house.name, self.sim.now.astimezone(self.house.zone).isoformat(timespec="minutes"),
+                 self.clock.speed, self.http_url, self.nefit.url, self.p1.port,
+                 ", ".join(f"{n} {b.url}" for n, b in self.bridges.items()))
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.http.shutdown()
+        self.http.server_close()
+        self.nefit.stop()
+        self.p1.stop()
+        for bridge in self.bridges.values():
+            bridge.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            log.info("stopping the simulated house")
+        finally:
+            self.stop()
+

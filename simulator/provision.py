@@ -1,0 +1,86 @@
+"""Create the simulated house in the controller API: rooms, schedules, thermometers, bridges, valves.
+
+Idempotent: what already exists (rooms and bridges by name, thermometers and
+valves by MAC) is left as it is and reported as skipped, so ``make demo`` and
+the end-to-end tests can run it every time.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from common.api_client import ApiClient
+from simulator.house import House
+
+log = logging.getLogger("simulator.provision")
+
+
+@dataclass
+class ProvisionReport:
+    created: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def bridge_url(house: House, name: str, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> str:
+    """The base URL the simulated bridge ``name`` serves on."""
+    port = (ports or {}).get(name, house.bridges[name].port)
+    return f"http://{host}:{port}"
+
+
+def provision(client: ApiClient, house: House, *, bridge_host: str = "127.0.0.1",
+              bridge_ports: dict[str, int] | None = None) -> ProvisionReport:
+    """Create what the API lacks of ``house``; raises the API client's errors (nothing half-hidden)."""
+    report = ProvisionReport()
+    rooms = {r["name"].lower(): r for r in client.get("/api/rooms")["rooms"]}
+    room_ids: dict[str, int] = {}
+    for order, room in enumerate(house.rooms):
+        existing = rooms.get(room.name.lower())
+        if existing:
+            room_ids[room.key] = existing["id"]
+            report.skipped.append(f"room {room.name}")
+            continue
+        created = client.post("/api/rooms", {"name": room.name, "sort_order": order,
+                                             "default_temp_c": room.default_temp_c})
+        room_ids[room.key] = created["id"]
+        points = [{"weekday": p.weekday, "time": p.time, "temperature_c": p.value} for p in room.schedule]
+        client.put(f"/api/rooms/{created['id']}/schedule", {"switch_points": points})
+        report.created.append(f"room {room.name} with {len(points)} switch points")
+
+    thermometers = {t["mac"].upper() for t in client.get("/api/thermometers")["thermometers"]}
+    for room in house.rooms:
+        t = room.thermometer
+        if t.mac in thermometers:
+            report.skipped.append(f"thermometer {t.mac}")
+            continue
+        body = {"mac": t.mac, "room_id": room_ids[room.key], "format": t.format, "name": t.name or None}
+        if t.bind_key:
+            body["bind_key"] = t.bind_key
+        client.post("/api/thermometers", body)
+        report.created.append(f"thermometer {t.mac} ({t.format}) in {room.name}")
+
+    bridges = {b["name"].lower(): b for b in client.get("/api/bridges")["bridges"]}
+    bridge_ids: dict[str, int] = {}
+    for name in house.bridges:
+        existing = bridges.get(name.lower())
+        if existing:
+            bridge_ids[name] = existing["id"]
+            report.skipped.append(f"bridge {name}")
+            continue
+        created = client.post("/api/bridges", {"name": name, "kind": "simulated",
+                                               "base_url": bridge_url(house, name, bridge_host, bridge_ports)})
+        bridge_ids[name] = created["id"]
+        report.created.append(f"bridge {name} at {created['base_url']}")
+
+    valves = {v["mac"].upper() for v in client.get("/api/valves")["valves"]}
+    for room in house.rooms:
+        for valve in room.valves:
+            if valve.mac in valves:
+                report.skipped.append(f"valve {valve.mac}")
+                continue
+            client.post("/api/valves", {"mac": valve.mac, "room_id": room_ids[room.key],
+                                        "bridge_id": bridge_ids[valve.bridge], "name": valve.name,
+                                        "radiator_power_w": int(valve.power_w)})
+            report.created.append(f"valve {valve.mac} ({valve.name}, {int(valve.power_w)} W) in {room.name}")
+    for line in report.created:
+        log.info("provisioned %s", line)
+    return report

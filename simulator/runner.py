@@ -1,0 +1,307 @@
+"""Running a controller on the simulated house, as fast as the machine allows.
+
+Once per simulated minute: the thermometers take their readings, the
+controller gets the status the controller API would serve and the weather
+with its true 48-hour forecast, its valve settings go to the valves as real
+eQ-3 frames and its boiler request to the boiler as the Nefit writes, and
+the physics advances one minute. The KPIs of docs/benchmark.md are collected
+over the test window.
+"""
+from __future__ import annotations
+
+import time as wallclock
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from protocols import eq3
+from simulator.controllers import Controller, ControlOutput
+from simulator.house import House
+from simulator.schedule import local_week_minutes
+from simulator.simhouse import Inputs, SimulatedHouse, _iso
+from simulator.thermal import ORIENTATION_ORDER
+
+TICK_S = 60.0
+STALE_AFTER_S = 900
+FROST_C = 7.0
+#: A temperature more than this above target counts as too warm (BOPTEST's comfort band).
+WARM_BAND_K = 2.0
+SHORT_BURN_S = 600.0
+
+
+@dataclass
+class Boundary:
+    """Per-minute boundary conditions and targets for a whole run (arrays over minutes)."""
+
+    times_s: np.ndarray
+    week_minutes: np.ndarray
+    outdoor_c: np.ndarray
+    sun_wm2: np.ndarray  # minutes × 4
+    ghi_wm2: np.ndarray
+    internal_w: np.ndarray  # minutes × rooms
+    target_c: np.ndarray  # minutes × rooms
+    occupied: np.ndarray  # minutes × rooms (comfort periods of the schedule)
+
+
+def boundary(sim: SimulatedHouse, start: datetime, minutes: int) -> Boundary:
+    """Weather, gains and targets for ``minutes`` minutes from ``start``, computed at once."""
+    times = start.timestamp() + TICK_S * np.arange(minutes)
+    # Boundary values at the middle of each minute's step.
+    w = sim.weather.at(times + TICK_S / 2)
+    week = local_week_minutes(times, sim.zone)
+    internal = np.stack([g.values(week) for g in sim.gain_schedules], axis=1)
+    targets = np.stack([np.maximum(s.values(week), FROST_C) for s in sim.schedules], axis=1)
+    occupied = np.stack([(s.values(week) > s.table.min()) if s.table.min() < s.table.max()
+                         else np.ones(minutes, dtype=bool) for s in sim.schedules], axis=1)
+    sun = np.stack([w[f"poa_{o}_wm2"] for o in ORIENTATION_ORDER], axis=1)
+    return Boundary(times, week, w["temp_c"], sun, w["ghi_wm2"], internal, targets, occupied)
+
+
+class StatusBuilder:
+    """Builds ``GET /api/status`` of docs/api.md from the simulated house."""
+
+    def __init__(self, sim: SimulatedHouse, bridge_urls: dict[str, str] | None = None):
+        self.sim = sim
+        house = sim.house
+        bridges = {}
+        for n, (name, bridge) in enumerate(house.bridges.items(), start=1):
+            url = (bridge_urls or {}).get(name, f"http://127.0.0.1:{bridge.port}")
+            bridges[name] = {"id": n, "name": name, "kind": "simulated", "base_url": url}
+        self._rooms = []
+        valve_id = 0
+        for i, room in enumerate(house.rooms, start=1):
+            valves = []
+            for valve in room.valves:
+                valve_id += 1
+                valves.append({"id": valve_id, "mac": valve.mac, "name": valve.name,
+                               "radiator_power_w": int(valve.power_w), "bridge": bridges[valve.bridge]})
+            self._rooms.append({
+                "id": i, "name": room.name, "sort_order": i - 1, "override": None,
+                "default_temp_c": room.default_temp_c, "frost_temp_c": FROST_C, "hysteresis_k": 0.3,
+                "offset_k": 0.0, "smart_heat": False, "control": "auto",
+                "thermometers": [{"id": i, "mac": room.thermometer.mac, "name": room.thermometer.name}],
+                "valves": valves,
+            })
+        self._switch_cache: list[tuple[int | None, tuple]] = [(None, (None, None))] * len(house.rooms)
+        self._next_at = [float("inf")] * len(house.rooms)
+        self.boiler_heat: bool | None = None
+
+    def build(self, now: datetime, week_minute: int) -> dict:
+        sim = self.sim
+        now_ts = now.timestamp()
+        now_iso = _iso(now)
+        rooms = []
+        for i, static in enumerate(self._rooms):
+            schedule = sim.schedules[i]
+            index = schedule.index_at(week_minute)
+            cached_index, points = self._switch_cache[i]
+            if cached_index != index or now_ts >= self._next_at[i]:
+                points = schedule.current_and_next(now, sim.zone)
+                self._switch_cache[i] = (index, points)
+                self._next_at[i] = (datetime.fromisoformat(points[1]["at"].replace("Z", "+00:00")).timestamp()
+                                    if points[1] else float("inf"))
+            value = float(schedule.table[week_minute])
+            target, source = (value, "schedule") if schedule.points else (value, "default")
+            if target < FROST_C:
+                target, source = FROST_C, "frost"
+            reading = sim.readings[i]
+            room = dict(static)
+            if reading is None:
+                room.update(temperature_c=None, measured_temperature_c=None, humidity_pct=None, battery_pct=None,
+                            reading_time=None, reading_age_s=None, in_sync=False)
+            else:
+                age = int((now - reading.time).total_seconds())
+                room.update(temperature_c=reading.temperature_c, measured_temperature_c=reading.temperature_c,
+                            humidity_pct=reading.humidity_pct, battery_pct=90, reading_time=reading.time_iso,
+                            reading_age_s=age, in_sync=age < STALE_AFTER_S)
+            room.update(target_c=target, target_source=source, current_switch_point=points[0],
+                        next_switch_point=points[1])
+            room["valves"] = [dict(v, state=sim.valve_records[v["mac"]].as_api()
+                                   if v["mac"] in sim.valve_records else None) for v in static["valves"]]
+            rooms.append(room)
+        boiler = sim.boiler
+        return {
+            "time": now_iso,
+            "house_mode": {"mode": "home", "away_temp_c": 15.0, "holiday_temp_c": 12.0, "holiday_until": None},
+            "boiler": {"time": now_iso, "heat_demand": boiler.demand if self.boiler_heat is None else self.boiler_heat,
+                       "user_mode": boiler.user_mode, "setpoint_c": boiler.setpoint_c(),
+                       "indicator": boiler.indicator, "reason": "simulated"},
+            "stale_after_s": STALE_AFTER_S,
+            "rooms": rooms,
+        }
+
+
+def apply_output(sim: SimulatedHouse, output: ControlOutput, now: datetime, applied: dict) -> int:
+    """Carry out a controller's commands: valve frames, then the boiler writes. Returns frames sent."""
+    frames = 0
+    for mac, setting in output.valves.items():
+        mac = mac.upper()
+        if mac not in sim.valves:
+            continue
+        record = sim.valve_records.get(mac)
+        if setting.mode == "auto":
+            commands = [eq3.encode_mode_auto(), eq3.encode_target(setting.target_c)]
+        elif record is not None and record.status.manual:
+            commands = [eq3.encode_target(setting.target_c)]
+        else:
+            commands = [eq3.encode_mode_manual(setting.target_c)]
+        for frame in commands:
+            sim.command_valve(mac, frame, now)
+            frames += 1
+    if "boiler" not in applied or applied["boiler"] != output.boiler_heat:
+        sim.boiler.ask_heat(output.boiler_heat)
+        applied["boiler"] = output.boiler_heat
+    return frames
+
+
+class WeatherFeed:
+    """The controllers' weather: now and the true forecast, refreshed each hour."""
+
+    def __init__(self, sim: SimulatedHouse):
+        self.sim = sim
+        self._hour: int | None = None
+        self._forecast: list[dict] = []
+
+    def at(self, now: datetime, outdoor_c: float) -> dict:
+        hour = int(now.timestamp() // 3600)
+        if hour != self._hour:
+            self._forecast = self.sim.weather.forecast(now)
+            self._hour = hour
+        return {"time": _iso(now), "outdoor_temp_c": round(outdoor_c, 1), "forecast": self._forecast}
+
+
+@dataclass
+class RunResult:
+    controller: str
+    start: datetime
+    test_start: datetime
+    test_days: float
+    rooms: list[str]
+    discomfort_kh: np.ndarray  # per room, cold + warm
+    cold_kh: np.ndarray
+    occupied_cold_kh: np.ndarray
+    gas_m3: float
+    gas_space_m3: float
+    gas_hot_water_m3: float
+    gas_kwh: float
+    starts: int
+    burns_s: list[float]
+    valve_moves: dict[str, int]
+    compute_s: float
+    ticks: int
+    energy: dict[str, float]
+    state_at_test_start: dict
+    daily_space_m3: list[float] = field(default_factory=list)
+    trace: dict = field(default_factory=dict)
+
+    def kpis(self) -> dict:
+        days = self.test_days
+        moves = np.array(list(self.valve_moves.values()), dtype=float) / days if self.valve_moves else np.zeros(1)
+        short = sum(1 for b in self.burns_s if b < SHORT_BURN_S)
+        return {
+            "controller": self.controller,
+            "test_start": _iso(self.test_start),
+            "test_days": days,
+            "discomfort_kh_per_room": round(float(self.discomfort_kh.mean()), 2),
+            "discomfort_kh": {r: round(float(v), 2) for r, v in zip(self.rooms, self.discomfort_kh)},
+            "occupied_cold_discomfort_kh_per_room": round(float(self.occupied_cold_kh.mean()), 2),
+            "occupied_cold_discomfort_kh": {r: round(float(v), 2) for r, v in zip(self.rooms, self.occupied_cold_kh)},
+            "gas_m3": round(self.gas_m3, 2),
+            "gas_kwh": round(self.gas_kwh, 1),
+            "gas_space_heating_m3": round(self.gas_space_m3, 2),
+            "gas_hot_water_m3": round(self.gas_hot_water_m3, 2),
+            "boiler_starts_per_day": round(self.starts / days, 2),
+            "short_burn_share": round(short / len(self.burns_s), 3) if self.burns_s else 0.0,
+            "valve_moves_per_valve_per_day_mean": round(float(moves.mean()), 2),
+            "valve_moves_per_valve_per_day_max": round(float(moves.max()), 2),
+            "compute_ratio": self.compute_s / max(self.ticks, 1) / TICK_S,
+        }
+
+
+def run(house: House, controller: Controller, start: datetime, warmup_days: float, test_days: float,
+        *, keep_trace: bool = False, sim: SimulatedHouse | None = None) -> RunResult:
+    """Run ``controller`` from ``start``: ``warmup_days`` unscored, then ``test_days`` scored."""
+    start = start.astimezone(timezone.utc)
+    sim = sim or SimulatedHouse(house, start)
+    warm = int(round(warmup_days * 1440))
+    total = warm + int(round(test_days * 1440))
+    b = boundary(sim, start, total)
+    builder = StatusBuilder(sim)
+    feed = WeatherFeed(sim)
+    applied: dict = {}
+    n = len(house.rooms)
+    cold = np.zeros(n)
+    warmk = np.zeros(n)
+    occ_cold = np.zeros(n)
+    compute_s = 0.0
+    macs = list(sim.valves)
+    was_open = {m: sim.valves[m].valve_pct > 0 for m in macs}
+    moves = {m: 0 for m in macs}
+    books_at_test = None
+    state_at_test = None
+    daily: list[float] = []
+    day_gas = sim.boiler.books.gas_ch_j
+    trace_air = np.zeros((total, n)) if keep_trace else None
+    sensor = house.room_index(house.boiler.sensor_room)
+    for k in range(total):
+        now = datetime.fromtimestamp(b.times_s[k], tz=timezone.utc)
+        if k == warm:
+            books = sim.boiler.books
+            books_at_test = (books.gas_ch_j, books.gas_hw_j, books.starts, len(books.burn_lengths_s),
+                             sim.energy_balance())
+            state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
+                             "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
+        sim.sense(now)
+        week_minute = int(b.week_minutes[k])
+        status = builder.build(now, week_minute)
+        weather = feed.at(now, float(b.outdoor_c[k]))
+        t0 = wallclock.perf_counter()
+        output = controller.step(status, weather, now)
+        if k >= warm:
+            compute_s += wallclock.perf_counter() - t0
+        builder.boiler_heat = output.boiler_heat
+        apply_output(sim, output, now, applied)
+        sim.advance(TICK_S, Inputs(week_minute, float(b.outdoor_c[k]), b.sun_wm2[k], b.internal_w[k]))
+        air = sim.state.air_c
+        if keep_trace:
+            trace_air[k] = air
+        if k >= warm:
+            target = b.target_c[k]
+            c = np.maximum(target - air, 0.0) / 60.0
+            cold += c
+            warmk += np.maximum(air - target - WARM_BAND_K, 0.0) / 60.0
+            occ_cold += np.where(b.occupied[k], c, 0.0)
+            for m in macs:
+                is_open = sim.valves[m].valve_pct > 0
+                if is_open != was_open[m]:
+                    moves[m] += 1
+                    was_open[m] = is_open
+        else:
+            for m in macs:
+                was_open[m] = sim.valves[m].valve_pct > 0
+        if (k + 1) % 1440 == 0:
+            daily.append((sim.boiler.books.gas_ch_j - day_gas) / 3.6e6 / house.boiler.gas_kwh_per_m3)
+            day_gas = sim.boiler.books.gas_ch_j
+    del sensor
+    books = sim.boiler.books
+    if books_at_test is None:
+        books_at_test = (0.0, 0.0, 0, 0, sim.energy_balance())
+        state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
+                         "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
+    per_m3 = 3.6e6 * house.boiler.gas_kwh_per_m3
+    gas_ch = (books.gas_ch_j - books_at_test[0]) / per_m3
+    gas_hw = (books.gas_hw_j - books_at_test[1]) / per_m3
+    result = RunResult(
+        controller=getattr(controller, "name", type(controller).__name__),
+        start=start, test_start=start + timedelta(minutes=warm), test_days=test_days,
+        rooms=[r.key for r in house.rooms], discomfort_kh=cold + warmk, cold_kh=cold, occupied_cold_kh=occ_cold,
+        gas_m3=gas_ch + gas_hw, gas_space_m3=gas_ch, gas_hot_water_m3=gas_hw,
+        gas_kwh=(gas_ch + gas_hw) * house.boiler.gas_kwh_per_m3,
+        starts=books.starts - books_at_test[2], burns_s=books.burn_lengths_s[books_at_test[3]:],
+        valve_moves=moves, compute_s=compute_s, ticks=total - warm, energy=sim.energy_balance(),
+        state_at_test_start=state_at_test, daily_space_m3=daily,
+    )
+    if keep_trace:
+        result.trace = {"air_c": trace_air, "boundary": b}
+    return result

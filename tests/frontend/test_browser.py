@@ -1,0 +1,238 @@
+"""The page in a real browser against the real API.
+
+The built page (frontend/dist, rebuilt here when the sources are newer) is
+served by controller_api itself (HEATING_STATIC_DIR) over a fresh database.
+A house is created through the API; headless Chromium (Debian's, driven by
+playwright-core from frontend/tests/browser/*.mjs) then uses the page as a
+person would, and these tests read the results back from the API.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.browser
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+DIST = FRONTEND / "dist"
+SCRIPTS = FRONTEND / "tests" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+HOME_TZ = "Europe/Amsterdam"
+SCRIPT_TIMEOUT_S = 120
+
+LIVING_MAC = "A4:C1:38:11:22:33"
+BEDROOM_MAC = "A4:C1:38:44:55:66"
+HEARD_MAC = "A4:C1:38:99:88:77"
+VALVE_MAC = "00:1A:22:0C:3B:5D"
+
+
+def _newest_source_mtime() -> float:
+    sources = [FRONTEND / "index.html", FRONTEND / "package.json", FRONTEND / "vite.config.js"]
+    sources += [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in sources)
+
+
+def _run_npm(*args: str) -> None:
+    result = subprocess.run(["npm", *args], cwd=FRONTEND, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        pytest.fail(f"npm {' '.join(args)} failed in frontend/:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def built_page() -> Path:
+    """frontend/dist, built now if it is missing or older than its sources."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.fail("Node.js and npm are needed to build and drive the page (apt-get install nodejs npm)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is needed for the browser tests and was not found at {CHROMIUM} (apt-get install chromium)")
+    if not (FRONTEND / "node_modules").is_dir():
+        _run_npm("ci", "--no-audit", "--no-fund")
+    index = DIST / "index.html"
+    if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
+        _run_npm("run", "build")
+    return DIST
+
+
+class House:
+    """A small house made through the API: three rooms, devices, a schedule, a day of readings."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = server.url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {server.service_token}"
+
+    def call(self, method: str, path: str, body=None):
+        response = self.session.request(method, f"{self.url}{path}", json=body, timeout=10)
+        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def build(self) -> dict:
+        now = datetime.fromisoformat(self.call("GET", "/api/status")["time"].replace("Z", "+00:00"))
+        living = self.call("POST", "/api/rooms", {"name": "Living room", "sort_order": 0, "default_temp_c": 18.0})["id"]
+        bedroom = self.call("POST", "/api/rooms", {"name": "Bedroom", "sort_order": 1})["id"]
+        study = self.call("POST", "/api/rooms", {"name": "Study", "sort_order": 2, "default_temp_c": 17.5})["id"]
+        bridge = self.call("POST", "/api/bridges", {"name": "Pi", "kind": "pi", "base_url": "http://127.0.0.1:8091"})["id"]
+        self.call("POST", "/api/thermometers", {"mac": LIVING_MAC, "room_id": living, "name": "Living"})
+        self.call("POST", "/api/thermometers", {"mac": BEDROOM_MAC, "room_id": bedroom, "format": "pvvx"})
+        valve = self.call("POST", "/api/valves", {"mac": VALVE_MAC, "room_id": living, "bridge_id": bridge,
+                                                  "name": "Window", "radiator_power_w": 1500})["id"]
+        week = [{"weekday": d, "time": t, "temperature_c": c}
+                for d in range(7) for t, c in (("06:30", 20.0), ("22:00", 16.0))]
+        self.call("PUT", f"/api/rooms/{living}/schedule", {"switch_points": week})
+        self.call("PUT", f"/api/rooms/{bedroom}/schedule", {"switch_points": [
+            {"weekday": d, "time": "07:00", "temperature_c": 18.0} for d in range(7)]})
+        readings = []
+        # Eight days of living-room readings every 15 minutes, a gentle daily swing.
+        for i in range(8 * 96):
+            at = now - timedelta(minutes=15 * i + 1)
+            swing = 1.5 * math.sin(2 * math.pi * (at.hour + at.minute / 60 - 9) / 24)
+            readings.append({"mac": LIVING_MAC, "time": at.isoformat(), "temperature_c": round(19.0 + swing, 2),
+                             "humidity_pct": 48.0, "battery_pct": 93, "format": "pvvx"})
+        # The bedroom thermometer went silent two hours ago with a weak battery.
+        readings.append({"mac": BEDROOM_MAC, "time": (now - timedelta(hours=2)).isoformat(), "temperature_c": 16.2,
+                         "humidity_pct": 55.0, "battery_pct": 9, "format": "pvvx"})
+        readings.append({"mac": HEARD_MAC, "time": (now - timedelta(minutes=3)).isoformat(), "temperature_c": 17.1,
+                         "humidity_pct": 51.0, "battery_pct": 80, "format": "pvvx", "name": "ATC_998877"})
+        for start in range(0, len(readings), 1000):
+            self.call("POST", "/api/readings", {"readings": readings[start:start + 1000]})
+        for hours_ago, state in ((30, "open"), (28, "closed"), (8, "open"), (6.5, "closed"), (1, "open")):
+            self.call("POST", f"/api/valves/{valve}/state", {
+                "time": (now - timedelta(hours=hours_ago)).isoformat(), "state": state,
+                "valve_pct": 100 if state == "open" else 0, "mode": "manual", "reason": "below target"})
+        self.call("POST", "/api/boiler/state", {"time": now.isoformat(), "heat_demand": True, "user_mode": "manual",
+                                                "setpoint_c": 60.0, "indicator": "central heating",
+                                                "reason": "the living room is below its target"})
+        return {"living": living, "bedroom": bedroom, "study": study, "bridge": bridge, "valve": valve,
+                "heard_mac": HEARD_MAC, "tz": HOME_TZ}
+
+
+@pytest.fixture
+def house(built_page, make_api_server, tmp_path):
+    server = make_api_server(static_dir=str(built_page), tz=HOME_TZ)
+    ids = House(server).build()
+    return server, ids
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    folder = Path(os.environ.get("HEATING_SCREENSHOT_DIR", FRONTEND / "tests" / "browser" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def run_script(name: str, house, screenshot_dir: Path) -> str:
+    """Runs one browser script; fails with its own message when it exits non-zero. Returns its output."""
+    server, ids = house
+    env = dict(os.environ, HEATING_PAGE_URL=server.url, HEATING_TEST_PASSWORD=server.password,
+               HEATING_TEST_HOUSE=json.dumps(ids), HEATING_SCREENSHOT_DIR=str(screenshot_dir), CHROMIUM_PATH=CHROMIUM)
+    result = subprocess.run(["node", str(SCRIPTS / f"{name}.mjs")], cwd=FRONTEND, env=env,
+                            capture_output=True, text=True, timeout=SCRIPT_TIMEOUT_S)
+    if result.returncode != 0:
+        pytest.fail(f"browser script {name}.mjs failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return result.stdout
+
+
+def _api(server, path: str):
+    response = requests.get(f"{server.url}{path}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _shown(output: str, key: str) -> str:
+    for line in output.splitlines():
+        if line.startswith(f"{key}="):
+            return line[len(key) + 1:]
+    raise AssertionError(f"the browser script did not report {key}:\n{output}")
+
+
+def test_the_page_is_served_by_the_api(house):
+    server, _ = house
+    response = requests.get(f"{server.url}/", timeout=10)
+    assert response.status_code == 200
+    assert '<div id="app">' in response.text
+
+
+def test_a_schedule_edited_on_the_page_is_what_the_api_stores(house, screenshot_dir):
+    server, ids = house
+    run_script("schedule", house, screenshot_dir)
+    points = _api(server, f"/api/rooms/{ids['living']}/schedule")["switch_points"]
+    by_day = {d: [(p["time"], p["temperature_c"]) for p in points if p["weekday"] == d] for d in range(7)}
+    # Tuesday: 06:30 dragged to 07:00, 12:00 added at 21.5 °C, 22:00 deleted; copied to Wednesday.
+    assert by_day[1] == [("07:00", 20.0), ("12:00", 21.5)]
+    assert by_day[2] == by_day[1]
+    for untouched in (0, 3, 4, 5, 6):
+        assert by_day[untouched] == [("06:30", 20.0), ("22:00", 16.0)]
+
+
+def test_an_override_and_the_house_mode_set_on_the_page_change_the_status(house, screenshot_dir):
+    server, ids = house
+    before = _api(server, "/api/status")
+    living_before = next(r for r in before["rooms"] if r["id"] == ids["living"])
+    assert living_before["override"] is None
+    run_script("override", house, screenshot_dir)
+    after = _api(server, "/api/status")
+    living = next(r for r in after["rooms"] if r["id"] == ids["living"])
+    assert living["override"]["temperature_c"] == 23.5
+    assert _instant(living["override"]["ends_at"]) == _instant(living_before["next_switch_point"]["at"])
+    assert after["house_mode"]["mode"] == "away"
+    # The override still wins over the house mode; the other rooms follow "away".
+    assert living["target_c"] == 23.5
+    bedroom = next(r for r in after["rooms"] if r["id"] == ids["bedroom"])
+    assert bedroom["target_source"] == "away"
+
+
+def test_refusals_the_page_cannot_foresee_are_shown_in_the_api_words(house, screenshot_dir):
+    server, ids = house
+    # Ask the API the same things first (each refusal changes nothing): the page must show its detail.
+    headers = {"Authorization": f"Bearer {server.service_token}"}
+    override = requests.put(f"{server.url}/api/rooms/{ids['study']}/override",
+                            json={"temperature_c": 21.0, "until": "next_switch"}, headers=headers, timeout=10)
+    assert override.status_code == 422
+    unauthorised = requests.put(f"{server.url}/api/rooms/{ids['study']}/schedule", json={"switch_points": []}, timeout=10)
+    assert unauthorised.status_code == 401
+    delete = requests.delete(f"{server.url}/api/rooms/{ids['living']}", headers=headers, timeout=10)
+    assert delete.status_code == 409
+    output = run_script("refusals", house, screenshot_dir)
+    assert override.json()["detail"] in _shown(output, "OVERRIDE_ERROR")
+    assert unauthorised.json()["detail"] in _shown(output, "SAVE_ERROR")
+    assert "log in" in _shown(output, "SAVE_ERROR").lower()
+    assert delete.json()["detail"] in _shown(output, "DELETE_ERROR")
+    # After logging in again in the dialog, the same edit was saved.
+    study = _api(server, f"/api/rooms/{ids['study']}/schedule")["switch_points"]
+    assert [(p["weekday"], p["time"]) for p in study] == [(0, "07:00")]
+
+
+def test_login(house, screenshot_dir):
+    run_script("login", house, screenshot_dir)
+
+
+def test_setup_adds_a_heard_thermometer_with_one_click_and_a_bridge(house, screenshot_dir):
+    server, ids = house
+    run_script("setup", house, screenshot_dir)
+    thermometers = _api(server, "/api/thermometers")["thermometers"]
+    added = [t for t in thermometers if t["mac"] == HEARD_MAC]
+    assert len(added) == 1 and added[0]["room_id"] == ids["study"]
+    assert _api(server, "/api/thermometers/heard")["heard"] == []
+    bridges = {b["name"]: b["base_url"] for b in _api(server, "/api/bridges")["bridges"]}
+    assert bridges["Attic ESP32"] == "http://127.0.0.1:8099"
+
+
+def test_screenshots_of_every_view(house, screenshot_dir):
+    run_script("screenshots", house, screenshot_dir)
+    for size in ("phone", "desktop"):
+        for view in ("rooms-readonly", "login", "rooms", "room", "schedule", "history-day", "history-week", "setup", "mode"):
+            picture = screenshot_dir / f"{size}-{view}.png"
+            assert picture.stat().st_size > 5000, f"{picture} is missing or empty"

@@ -1,0 +1,241 @@
+"""The pure control decision: tables of (room, memory) → outcome, valve commands and boiler."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from onoff import engine
+from onoff.config import ControlConfig
+from onoff.strategies import make_strategy
+
+T0 = datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)  # a Monday, 06:00 in Amsterdam
+CONFIG = ControlConfig()
+OPEN_STATE = {"time": "2026-01-12T04:00:00Z", "state": "open", "target_c": 30.0, "valve_pct": 100, "mode": "manual"}
+CLOSED_STATE = {"time": "2026-01-12T04:00:00Z", "state": "closed", "target_c": 5.0, "valve_pct": 0, "mode": "manual"}
+
+
+def valve(mac="00:1A:22:0C:3B:5D", state=None, valve_id=1):
+    return {"id": valve_id, "mac": mac, "name": "Window", "radiator_power_w": 1500,
+            "bridge": {"id": 1, "name": "Pi", "kind": "pi", "base_url": "http://127.0.0.1:8091"},
+            "state": state}
+
+
+def room(temp=19.0, target=20.0, valves=None, room_id=1, **extra):
+    data = {"id": room_id, "name": f"Room {room_id}", "temperature_c": temp, "in_sync": True, "target_c": target,
+            "target_source": "schedule", "override": None, "next_switch_point": None, "default_temp_c": 18.0,
+            "frost_temp_c": 7.0, "hysteresis_k": 0.3, "offset_k": 0.0, "smart_heat": False, "control": "auto",
+            "valves": [valve()] if valves is None else valves}
+    data.update(extra)
+    return data
+
+
+def status(*rooms, boiler=None):
+    return {"time": T0.isoformat(), "boiler": boiler, "rooms": list(rooms)}
+
+
+def run(rooms_by_tick, weather=None, strategy="zoning", config=CONFIG, state=None, start=T0, step_s=60):
+    """Tick through a list of statuses one minute apart; returns the results and the state."""
+    state = state or engine.EngineState()
+    chosen = make_strategy(strategy)
+    results = []
+    for index, snapshot in enumerate(rooms_by_tick):
+        results.append(engine.tick(snapshot, weather, start + timedelta(seconds=index * step_s), state, chosen, config))
+    return results, state
+
+
+# (case, room fields, confirmed valve state, expected outcome, expected command (mode, target) or None)
+ROOM_CASES = [
+    ("cold room opens", dict(temp=19.6), CLOSED_STATE, "open", ("manual", 30.0)),
+    ("inside the band stays closed", dict(temp=19.8), CLOSED_STATE, "closed", None),
+    ("inside the band stays open", dict(temp=20.2), OPEN_STATE, "open", None),
+    ("at target + hysteresis closes", dict(temp=20.3), OPEN_STATE, "closed", ("manual", 5.0)),
+    ("warm room closed, unknown valve gets closed", dict(temp=21.0), None, "closed", ("manual", 5.0)),
+    ("manual room is left alone", dict(temp=15.0, control="manual"), CLOSED_STATE, "leave", None),
+    ("stale thermometer: valve holds the target", dict(temp=15.0, in_sync=False, target=20.2), CLOSED_STATE,
+     "target", ("manual", 20.0)),
+    ("no reading at all: valve holds the target", dict(temp=None, in_sync=False, target=19.8), OPEN_STATE,
+     "target", ("manual", 20.0)),
+    ("frost opens even above target", dict(temp=6.5, target=5.0), CLOSED_STATE, "open", ("manual", 30.0)),
+    ("boost opens a warm room", dict(temp=23.0, target=30.0, target_source="boost",
+                                     override={"kind": "boost", "temperature_c": 30.0}), CLOSED_STATE, "open",
+     ("manual", 30.0)),
+    ("auto-mode valve is brought to manual", dict(temp=21.0), {**CLOSED_STATE, "mode": "auto"}, "closed",
+     ("manual", 5.0)),
+]
+
+
+@pytest.mark.parametrize("case, fields, confirmed, outcome, command", ROOM_CASES, ids=[c[0] for c in ROOM_CASES])
+def test_room_rules(case, fields, confirmed, outcome, command):
+    (result,), _ = run([status(room(valves=[valve(state=confirmed)], **fields))])
+    room_decision = result.decisions[0]
+    assert room_decision["outcome"] == outcome
+    assert room_decision["reason"]
+    sent = [(c.mode, c.target_c) for c in result.valve_commands]
+    assert sent == ([command] if command else [])
+
+
+def test_round_half():
+    assert [engine.round_half(t) for t in (20.2, 20.25, 19.74, 3.0, 35.0)] == [20.0, 20.5, 19.5, 4.5, 30.0]
+
+
+def test_minimum_closed_time_holds_then_opens():
+    # Warm: closes at tick 0; cold from tick 1 on; may open only after min_closed_s (10 min).
+    # (a fall of 0.7 K: not an open window)
+    ticks = [status(room(temp=20.3, valves=[valve(state=OPEN_STATE)]))]
+    ticks += [status(room(temp=19.6, valves=[valve(state=CLOSED_STATE)])) for _ in range(12)]
+    results, _ = run(ticks)
+    outcomes = [r.decisions[0]["outcome"] for r in results]
+    assert outcomes[:10] == ["closed"] * 10
+    assert outcomes[10:] == ["open", "open", "open"]
+    assert "minimum" in results[5].decisions[0]["reason"]
+
+
+def test_open_window_closes_valves_for_a_while():
+    temps = [19.0, 19.0, 18.6, 17.9] + [17.8] * 25
+    ticks = [status(room(temp=t, valves=[valve(state=OPEN_STATE)])) for t in temps]
+    results, _ = run(ticks)
+    outcomes = [r.decisions[0]["outcome"] for r in results]
+    assert outcomes[:3] == ["open"] * 3
+    assert outcomes[3] == "closed" and "window" in results[3].decisions[0]["reason"]
+    # closed for window_close_s (20 min) from the drop, then heating again
+    assert outcomes[3:23] == ["closed"] * 20
+    assert outcomes[23] == "open"
+
+
+def test_slow_cooling_is_not_a_window():
+    temps = [19.0 - 0.1 * i for i in range(12)]  # 0.5 K per 5 min
+    results, _ = run([status(room(temp=t, target=17.0, valves=[valve(state=CLOSED_STATE)])) for t in temps])
+    assert all("window" not in r.decisions[0]["reason"] for r in results)
+
+
+def boiler_outcomes(results):
+    return [r.boiler_heat for r in results]
+
+
+def test_boiler_waits_for_confirmed_open_valves_then_keeps_min_burn():
+    # The valve opens (command at tick 0), is confirmed from tick 1; boiler heat from 150 s after that.
+    cold_closed = status(room(temp=19.0, valves=[valve(state=CLOSED_STATE)]))
+    cold_open = status(room(temp=19.0, valves=[valve(state={**OPEN_STATE, "time": None})]))
+    warm_closed = status(room(temp=20.4, valves=[valve(state=CLOSED_STATE)]))
+    ticks = [cold_closed] + [cold_open] * 11 + [warm_closed] * 10
+    config = ControlConfig(min_open_s=0, min_closed_s=0)
+    results, _ = run(ticks, config=config)
+    heat = boiler_outcomes(results)
+    # confirmed at tick 1 (60 s); 150 s later is tick 3.5 → heat from tick 4
+    assert heat[:4] == [False] * 4
+    assert heat[4:12] == [True] * 8
+    # the room is warm from tick 12 (burnt 8 min): min burn 10 min keeps heat until tick 14
+    assert heat[12:14] == [True, True]
+    assert heat[14:] == [False] * 8
+    assert "minimum burn" in results[12].boiler_reason
+
+
+def test_boiler_minimum_pause():
+    burning = {"heat_demand": True, "user_mode": "manual", "setpoint_c": 30.0, "indicator": "central heating"}
+    warm = status(room(temp=20.4, valves=[valve(state=CLOSED_STATE)]), boiler=burning)
+    cold_open = status(room(temp=19.6, valves=[valve(state=OPEN_STATE)]))
+    config = ControlConfig(min_open_s=0, min_closed_s=0)
+    results, _ = run([warm] + [cold_open] * 8, config=config)
+    heat = boiler_outcomes(results)
+    # stopped at tick 0; pause of 5 min before it may fire again
+    assert heat == [False] * 5 + [True] * 4
+
+
+def test_valve_on_own_thermostat_asks_boiler_when_open():
+    stale_open = room(temp=None, in_sync=False, valves=[valve(state={**CLOSED_STATE, "target_c": 20.0,
+                                                                      "valve_pct": 60})])
+    stale_shut = room(temp=None, in_sync=False, valves=[valve(state={**CLOSED_STATE, "target_c": 20.0,
+                                                                      "valve_pct": 10})])
+    (a,), _ = run([status(stale_open)])
+    (b,), _ = run([status(stale_shut)])
+    assert a.boiler_heat is True and b.boiler_heat is False
+
+
+def test_manual_room_commands_nothing_but_its_open_valve_asks_heat():
+    manual = room(temp=15.0, control="manual", valves=[valve(state={**CLOSED_STATE, "mode": "auto",
+                                                                    "target_c": 21.0, "valve_pct": 80})])
+    (result,), _ = run([status(manual)])
+    assert result.valve_commands == [] and result.boiler_heat is True
+
+
+def test_decisions_recorded_only_on_change():
+    ticks = [status(room(temp=19.0, valves=[valve(state=OPEN_STATE)]))] * 3
+    results, _ = run(ticks)
+    assert [len(r.decisions_to_record) for r in results] == [2, 0, 0]  # room + boiler, then nothing new
+    assert [len(r.decisions) for r in results] == [2, 2, 2]
+
+
+def test_weekly_exercise_opens_idle_valves_at_the_quiet_hour():
+    # Wednesday 2026-01-14 11:00 Amsterdam = 10:00 UTC; the loop started more than a week earlier.
+    state = engine.EngineState(started_at=T0 - timedelta(days=9))
+    warm_closed = status(room(temp=21.0, valves=[valve(state=CLOSED_STATE)]))
+    start = datetime(2026, 1, 14, 9, 58, tzinfo=timezone.utc)
+    results, _ = run([warm_closed] * 9, state=state, start=start)
+    commands = [[(c.mode, c.target_c) for c in r.valve_commands] for r in results]
+    assert commands[:2] == [[], []]
+    assert commands[2:7] == [[("manual", 30.0)]] * 5
+    assert commands[7:] == [[], []]
+    assert "exercise" in results[2].valve_commands[0].reason
+    assert all(r.boiler_heat is False for r in results)
+
+
+def test_no_exercise_for_a_valve_open_this_week():
+    state = engine.EngineState(started_at=T0 - timedelta(days=9))
+    start = datetime(2026, 1, 14, 9, 58, tzinfo=timezone.utc)
+    opened = status(room(temp=19.0, valves=[valve(state=OPEN_STATE)]))
+    warm_closed = status(room(temp=21.0, valves=[valve(state=CLOSED_STATE)]))
+    results, _ = run([opened, warm_closed, warm_closed, warm_closed], state=state, start=start,
+                     config=ControlConfig(min_open_s=0))
+    assert all(c.target_c != 30.0 for r in results[1:] for c in r.valve_commands)
+
+
+def sunny_weather(now, solar_wm2, temp_c=2.0, rise_k=0.0):
+    return {"time": now.isoformat(), "outdoor_temp_c": temp_c,
+            "forecast": [{"time": (now + timedelta(hours=h)).isoformat(), "temperature_c": temp_c + rise_k * h / 3,
+                          "shortwave_radiation_wm2": solar_wm2} for h in range(1, 49)]}
+
+
+# (case, temperature, smart_heat, weather factory, expected outcome)
+SMART_CASES = [
+    ("sun coming, close to target: wait", 19.5, True, lambda now: sunny_weather(now, 300), "closed"),
+    ("sun coming but far below target: heat", 18.5, True, lambda now: sunny_weather(now, 300), "open"),
+    ("no sun: heat", 19.5, True, lambda now: sunny_weather(now, 20), "open"),
+    ("outdoor warming fast: wait", 19.5, True, lambda now: sunny_weather(now, 0, rise_k=4.0), "closed"),
+    ("room without smart heat: heat", 19.5, False, lambda now: sunny_weather(now, 300), "open"),
+    ("no forecast: heat", 19.5, True, lambda now: {}, "open"),
+]
+
+
+@pytest.mark.parametrize("case, temp, smart, weather, outcome", SMART_CASES, ids=[c[0] for c in SMART_CASES])
+def test_smart_heat(case, temp, smart, weather, outcome):
+    (result,), _ = run([status(room(temp=temp, smart_heat=smart, valves=[valve(state=CLOSED_STATE)]))],
+                       weather=weather(T0))
+    assert result.decisions[0]["outcome"] == outcome
+
+
+def test_preheat_starts_before_the_switch_point_and_zoning_does_not():
+    # 18.0 °C now, target 18; at 07:00 UTC the target becomes 20. Default rate 1 K/h + 15 min dead time:
+    # 2 K need 2 h 15 min, so at 05:00 (2 h before) pre-heat opens, plain zoning waits.
+    upcoming = {"weekday": 0, "time": "08:00", "temperature_c": 20.0, "at": "2026-01-12T07:00:00Z"}
+    snapshot = status(room(temp=18.0, target=18.0, next_switch_point=upcoming, valves=[valve(state=CLOSED_STATE)]))
+    (plain,), _ = run([snapshot], strategy="zoning")
+    (ahead,), _ = run([snapshot], strategy="zoning-preheat")
+    assert plain.decisions[0]["outcome"] == "closed"
+    assert ahead.decisions[0]["outcome"] == "open" and "pre-heating" in ahead.decisions[0]["reason"]
+    # Three hours before, it is too early even for pre-heat.
+    (early,), _ = run([snapshot], strategy="zoning-preheat", start=T0 - timedelta(hours=1))
+    assert early.decisions[0]["outcome"] == "closed"
+
+
+def test_preheat_learns_the_heating_rate():
+    # Valve open since long, boiler heating: the room rises 2 K/h; after settle + a 30-min sample the rate is 2.
+    strategy = make_strategy("zoning-preheat")
+    state = engine.EngineState()
+    for minute in range(0, 61):
+        now = T0 + timedelta(minutes=minute)
+        snapshot = status(room(temp=round(16.0 + 2.0 * minute / 60, 1), target=21.0,
+                               valves=[valve(state=OPEN_STATE)]),
+                          boiler={"heat_demand": True, "user_mode": "manual"})
+        engine.tick(snapshot, {}, now, state, strategy, CONFIG)
+    assert strategy.rate_for(1, CONFIG) == pytest.approx(2.0, abs=0.15)

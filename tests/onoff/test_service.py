@@ -1,0 +1,216 @@
+"""The live loop end to end: the real API (api_server), the simulated house's bridge HTTP server over
+simulated eQ-3 valves, a nefit-easy-http-server stand-in (conftest.py), and a small two-room house
+stepped one simulated minute per tick."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from common.api_client import ApiClient
+from onoff.config import ControlConfig
+from onoff.drivers.nefit import NefitBoiler
+from onoff.records import RecordQueue
+from onoff.service import ControlLoop
+from onoff.strategies import make_strategy
+from simulator.bridge_server import SimulatedBridgeServer
+from simulator.eq3_valve import SimulatedEq3Valve
+
+START = datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)  # a Monday morning
+OUTDOOR_C = 0.0
+HEAT_K_PER_H = 4.0  # rise of a room with its radiator fully open and the boiler burning
+LOSS_PER_H = 0.02  # fraction of the indoor-outdoor difference lost per hour
+
+
+class FakeClock:
+    def __init__(self, start: datetime):
+        self.instant = start
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def advance(self, seconds: float) -> None:
+        self.instant += timedelta(seconds=seconds)
+
+
+@dataclass
+class Room:
+    name: str
+    target_c: float
+    temp_c: float
+    thermometer_mac: str
+    valve_mac: str
+    room_id: int = 0
+    valve_id: int = 0
+
+
+class House:
+    """API configuration, simulated valves behind a real bridge, a toy thermal model, and the loop."""
+
+    def __init__(self, api_server, nefit, nefit_url, rooms: list[Room], api_down_ticks: int = 3):
+        self.clock = FakeClock(START)
+        self.api = ApiClient(api_server.url, api_server.service_token)
+        self.database_url = api_server.database_url
+        self.rooms = rooms
+        self.nefit = nefit
+        self.valves = {r.valve_mac: SimulatedEq3Valve(r.valve_mac, mode="auto", target_c=17.0) for r in rooms}
+        self.bridge = SimulatedBridgeServer(self.valves, now=self.clock.now, timeout_s=0.5).start()
+        bridge = self.api.post("/api/bridges", {"name": "Simulated", "kind": "simulated", "base_url": self.bridge.url})
+        for room in rooms:
+            room.room_id = self.api.post("/api/rooms", {"name": room.name, "default_temp_c": room.target_c})["id"]
+            self.api.post("/api/thermometers", {"mac": room.thermometer_mac, "room_id": room.room_id})
+            room.valve_id = self.api.post("/api/valves", {"mac": room.valve_mac, "room_id": room.room_id,
+                                                          "bridge_id": bridge["id"]})["id"]
+        loop_api = ApiClient(api_server.url, api_server.service_token, timeout_s=2)
+        self.loop = ControlLoop(loop_api, self.clock, make_strategy("zoning"), ControlConfig(),
+                                boiler=NefitBoiler(nefit_url, timeout_s=5), records=RecordQueue(loop_api),
+                                bridge_timeout_s=5, retry_initial_s=60, retry_max_s=240,
+                                api_down_ticks=api_down_ticks)
+        self.reports = []
+
+    def boiler_burning(self) -> bool:
+        return self.nefit.status()["boiler indicator"] == "central heating"
+
+    def minute(self, post_readings: bool = True):
+        """One simulated minute: the house warms or cools, thermometers report, the loop ticks."""
+        self.clock.advance(60)
+        burning = self.boiler_burning()
+        for room in self.rooms:
+            valve = self.valves[room.valve_mac]
+            valve.step(room.temp_c, 60, self.clock.now())
+            gain = HEAT_K_PER_H * valve.valve_pct / 100 if burning else 0.0
+            room.temp_c += (gain - LOSS_PER_H * (room.temp_c - OUTDOOR_C)) / 60
+        if post_readings:
+            self.api.post("/api/readings", {"readings": [
+                {"mac": r.thermometer_mac, "time": self.clock.now().isoformat(), "temperature_c": round(r.temp_c, 1)}
+                for r in self.rooms]})
+        report = self.loop.tick()
+        self.reports.append(report)
+        return report
+
+    def rows(self, query: str, *args) -> list[dict]:
+        with psycopg.connect(self.database_url, row_factory=dict_row) as conn:
+            return conn.execute(query, args).fetchall()
+
+    def valve_states(self, room: Room) -> list[dict]:
+        return self.rows("SELECT time, state, target_c, mode, reason FROM valve_states WHERE valve_id = %s "
+                         "ORDER BY time, id", room.valve_id)
+
+    def boiler_states(self) -> list[dict]:
+        return self.rows("SELECT time, heat_demand, user_mode, setpoint_c, reason FROM boiler_states ORDER BY time, id")
+
+    def close(self):
+        self.loop.close()
+        self.api.close()
+        self.bridge.stop()
+
+
+@pytest.fixture
+def house(api_server, nefit_server):
+    fake, url = nefit_server
+    built = House(api_server, fake, url, [
+        Room("Living room", 20.0, 17.0, "A4:C1:38:00:00:01", "00:1A:22:00:00:01"),
+        Room("Bedroom", 18.0, 16.5, "A4:C1:38:00:00:02", "00:1A:22:00:00:02"),
+    ])
+    yield built
+    built.close()
+
+
+def test_cold_morning_heats_the_rooms_and_stops(house):
+    for _ in range(150):
+        house.minute()
+    living, bedroom = house.rooms
+    for room in house.rooms:
+        states = house.valve_states(room)
+        assert [s["state"] for s in states][:2] == ["open", "closed"], states
+        opened, closed = states[0]["time"], states[1]["time"]
+        assert opened <= START + timedelta(minutes=2)
+        assert closed > opened
+    boiler = house.boiler_states()
+    # At start the loop takes the boiler off its clock program (no heat until a valve is open).
+    assert boiler[0]["heat_demand"] is False and boiler[0]["time"] == START + timedelta(minutes=1)
+    boiler = boiler[1:]
+    assert [b["heat_demand"] for b in boiler][:2] == [True, False], boiler
+    first_open = min(house.valve_states(r)[0]["time"] for r in house.rooms)
+    # heat only once a valve had been confirmed open for the delay
+    assert boiler[0]["time"] >= first_open + timedelta(seconds=150)
+    # the boiler stops only after the last room closed
+    last_close = max(house.valve_states(r)[1]["time"] for r in house.rooms)
+    assert boiler[1]["time"] >= last_close
+    assert boiler[0]["user_mode"] == "manual" and boiler[0]["setpoint_c"] == 30.0
+    # the rooms got warm: each reached its target
+    peak = house.rows("SELECT room_id, max(temperature_c) AS peak FROM readings GROUP BY room_id")
+    peaks = {row["room_id"]: row["peak"] for row in peak}
+    assert peaks[living.room_id] >= 20.0 and peaks[bedroom.room_id] >= 18.0
+    decisions = house.rows("SELECT room_id, outcome, reason FROM decisions ORDER BY time, id")
+    assert {d["outcome"] for d in decisions if d["room_id"] == living.room_id} >= {"open", "closed"}
+    assert any(d["room_id"] is None and d["outcome"] == "heat" for d in decisions)
+    # the loop asks a confirmed valve nothing: no more commands once everything settled
+    assert house.reports[-1].valve_commands == []
+
+
+def test_bridge_timeout_leaves_the_loop_running_and_records_nothing_unconfirmed(house):
+    living, bedroom = house.rooms
+    house.valves[living.valve_mac].unreachable = True
+    for _ in range(3):
+        report = house.minute()
+    assert report.status_ok
+    assert house.valve_states(living) == []
+    assert [s["state"] for s in house.valve_states(bedroom)] == ["open"]
+    assert house.valves[living.valve_mac].manual is False
+    failed = [living.valve_mac in r.valve_errors for r in house.reports]
+    # retried 60 s after the first failure, then 120 s after the second: not at the third tick
+    assert failed == [True, True, False]
+    assert house.reports[0].valve_errors[living.valve_mac] == "bluetooth_timeout"
+    house.valves[living.valve_mac].unreachable = False
+    for _ in range(3):
+        house.minute()
+    assert [s["state"] for s in house.valve_states(living)] == ["open"]
+    assert house.valves[living.valve_mac].manual is True
+
+
+def test_boiler_error_leaves_the_loop_running_and_records_nothing_unconfirmed(house):
+    house.nefit.fail_next = 10_000
+    for _ in range(8):
+        report = house.minute()
+    assert report.status_ok and report.boiler_heat is True
+    assert any(r.boiler_error == "boiler_error" for r in house.reports)
+    assert house.boiler_states() == []
+    assert all(len(house.valve_states(r)) == 1 for r in house.rooms)
+    house.nefit.fail_next = 0
+    for _ in range(6):
+        house.minute()
+    states = house.boiler_states()
+    assert len(states) == 1 and states[0]["heat_demand"] is True
+
+
+def test_api_down_hands_the_house_back_and_records_everything_later(house, api_server, make_api_server):
+    for _ in range(6):
+        house.minute()
+    assert house.nefit.status()["user mode"] == "manual"
+    api_server.stop()
+    for _ in range(4):
+        report = house.minute(post_readings=False)
+        assert report.status_ok is False
+    # after api_down_ticks (3) failed ticks: valves on their own program, boiler on its clock program
+    assert all(valve.manual is False for valve in house.valves.values())
+    assert house.nefit.status()["user mode"] == "clock"
+    assert len(house.loop.records) >= 3
+    # The API comes back (same database, new port).
+    again = make_api_server(api_server.database_url)
+    house.api = ApiClient(again.url, again.service_token)
+    house.loop.api.base_url = again.url
+    house.loop.records.api.base_url = again.url
+    house.minute()
+    assert len(house.loop.records) == 0
+    for room in house.rooms:
+        states = house.valve_states(room)
+        assert states[-2]["mode"] == "auto" and "handed back" in states[-2]["reason"]
+        assert states[-1]["state"] == "open"  # taken back
+    boiler = house.boiler_states()
+    assert boiler[-2]["user_mode"] == "clock" and "handed back" in boiler[-2]["reason"]
+    # taken back: manual, no heat until the reopened valves had their delay
+    assert boiler[-1]["user_mode"] == "manual" and boiler[-1]["heat_demand"] is False

@@ -1,0 +1,54 @@
+"""simulator.bridge_server: the bridge contract over simulated valves, while the house steps them."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from simulator.bridge_server import SimulatedBridgeServer
+from simulator.eq3_valve import SimulatedEq3Valve
+
+MAC = "00:1A:22:0C:3B:5D"
+START = datetime(2026, 1, 12, 6, 0, tzinfo=timezone.utc)
+
+
+def test_commands_reach_the_valve_while_the_house_steps_it():
+    valve = SimulatedEq3Valve(MAC, mode="manual", target_c=4.5, valve_pct=0)
+    clock = {"now": START}
+    server = SimulatedBridgeServer({MAC: valve}, now=lambda: clock["now"]).start()
+    stop = threading.Event()
+
+    def house() -> None:
+        while not stop.is_set():
+            clock["now"] += timedelta(seconds=1)
+            valve.step(19.0, 1.0, clock["now"])
+
+    stepping = threading.Thread(target=house)
+    stepping.start()
+    try:
+        health = requests.get(server.url + "/health", timeout=5).json()
+        assert health["kind"] == "simulated" and health["valves"] == 1
+        answer = requests.post(f"{server.url}/valves/{MAC}/target", json={"temperature_c": 30.0}, timeout=5)
+        assert answer.status_code == 200 and answer.json()["target_c"] == 30.0
+        deadline = datetime.now() + timedelta(seconds=10)
+        while valve.valve_pct < 100 and datetime.now() < deadline:
+            stop.wait(0.01)
+        assert valve.valve_pct == 100
+        refreshed = requests.get(f"{server.url}/valves/{MAC}?refresh=1", timeout=5).json()
+        assert refreshed["valve_pct"] == 100
+    finally:
+        stop.set()
+        stepping.join()
+        server.stop()
+
+
+def test_an_unreachable_simulated_valve_is_a_bluetooth_timeout():
+    valve = SimulatedEq3Valve(MAC)
+    valve.unreachable = True
+    server = SimulatedBridgeServer({MAC: valve}, now=lambda: START).start()
+    try:
+        answer = requests.post(f"{server.url}/valves/{MAC}/boost", json={"on": True}, timeout=5)
+        assert answer.status_code == 504 and answer.json()["error"] == "bluetooth_timeout"
+    finally:
+        server.stop()
