@@ -100,9 +100,11 @@ def get_gas():
             bucket[row["category"]] += row["gas_m3"]
 
     def room_list(amounts: dict) -> list[dict]:
-        ordered = [room["id"] for room in rooms] + [key for key in amounts if key not in {r["id"] for r in rooms}]
-        return [{"room_id": key, "name": names.get(key) or "Removed room", **_amount(amounts.get(key, 0.0), kwh, price)}
-                for key in ordered]
+        """Every room (in page order), then gas of rooms since removed (room_id null)."""
+        known = [room["id"] for room in rooms]
+        ordered = known + [key for key in amounts if key not in known]
+        return [{"room_id": key, "name": names.get(key) or "Removed room",
+                 **_amount(amounts.get(key, 0.0), kwh, price)} for key in ordered]
 
     buckets, totals = [], {"rooms": defaultdict(float), "hot water": 0.0, "unattributed": 0.0}
     for bucket_start, end in zip(bounds, bounds[1:]):

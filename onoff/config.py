@@ -17,8 +17,8 @@ class ControlConfig:
     open_target_c: float = 30.0
     closed_target_c: float = 5.0
     #: A room's valves stay open / closed at least this long before the hysteresis may flip them.
-    min_open_s: float = 600.0
-    min_closed_s: float = 600.0
+    min_open_s: float = 1200.0
+    min_closed_s: float = 1200.0
     #: Open-window detection: a fall of at least window_drop_k within window_span_s closes the
     #: room's valves for window_close_s.
     window_drop_k: float = 1.0

@@ -48,8 +48,8 @@ class OnoffSettings(ServiceSettings):
     boiler_heat_setpoint_c: float = Field(30.0, ge=5, le=30)
     boiler_stop_setpoint_c: float = Field(5.0, ge=5, le=30)
     #: Rule parameters (docs/control.md), minutes and kelvin.
-    min_open_min: float = Field(10.0, ge=0, le=120)
-    min_closed_min: float = Field(10.0, ge=0, le=120)
+    min_open_min: float = Field(20.0, ge=0, le=120)
+    min_closed_min: float = Field(20.0, ge=0, le=120)
     boiler_open_delay_min: float = Field(2.5, ge=0, le=30)
     boiler_min_burn_min: float = Field(10.0, ge=0, le=60)
     boiler_min_pause_min: float = Field(5.0, ge=0, le=60)

@@ -24,12 +24,14 @@ class P1Service:
         self.settings = settings
         self.clock = clock or Clock.from_settings(settings)
         self.client = client or ApiClient(settings.api_url, settings.service_token or None, settings.api_timeout_s)
-        self.spool = spool or Spool(settings.spool_dir, settings.spool_max_bytes, label="meter readings")
+        self.spool = spool or Spool(settings.spool_path, settings.spool_max_bytes, label="meter readings")
         self.sender = meter_readings_sender(self.client, self.spool, settings.batch_size)
         self.aggregator = MeterAggregator(settings.electricity_interval_s)
         self.spec = specification(settings.p1_dsmr_version)
-        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version,
-                                                   settings.p1_read_timeout_s))
+        # Reads wake up at least every poll_s, so the spool is delivered and stop() is seen
+        # while the meter is silent.
+        self.poll_s = min(1.0, settings.p1_read_timeout_s)
+        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version, self.poll_s))
         self.telegrams = 0
         self.bad_checksums = 0
         self.unreadable = 0
@@ -81,6 +83,7 @@ class P1Service:
     def run(self) -> int:
         """Read until ``stop()``; reconnects whenever the port fails or falls silent. Returns the exit status."""
         wait_s = 1.0
+        self.deliver()  # what an earlier run left on disk
         while not self._stop.is_set():
             try:
                 self._connection = self.connect()
@@ -94,18 +97,26 @@ class P1Service:
             log.info("Reading P1 telegrams from %s (DSMR %s).", self.settings.p1_url, self.settings.p1_dsmr_version)
             wait_s = 1.0
             stream = TelegramStream()
+            silent_s = 0.0
             try:
                 while not self._stop.is_set():
-                    data = self._connection.read()
+                    try:
+                        data = self._connection.read()
+                    except TimeoutError:
+                        silent_s += self.poll_s
+                        self.deliver()
+                        if silent_s >= self.settings.p1_read_timeout_s:
+                            log.warning("No data from the P1 port %s for %.0f s; reconnecting.",
+                                        self.settings.p1_url, silent_s)
+                            break
+                        continue
                     if not data:
                         log.warning("The P1 port %s closed the connection; reconnecting.", self.settings.p1_url)
                         break
+                    silent_s = 0.0
                     for text in stream.feed(data):
                         self.handle_telegram(text)
                     self.deliver()
-            except TimeoutError:
-                log.warning("No data from the P1 port %s for %.0f s; reconnecting.", self.settings.p1_url,
-                            self.settings.p1_read_timeout_s)
             except OSError as exc:
                 if not self._stop.is_set():
                     log.warning("The P1 port %s failed (%s); reconnecting.", self.settings.p1_url, exc)

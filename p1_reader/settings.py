@@ -1,6 +1,8 @@
 """p1_reader's deployment settings (environment, prefix HEATING_, or .env)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, field_validator
 
 from common.settings import ServiceSettings
@@ -21,8 +23,9 @@ class P1Settings(ServiceSettings):
     api_url: str = "http://127.0.0.1:8000"
     service_token: str = ""
     api_timeout_s: float = Field(10.0, gt=0, le=120)
-    #: Meter readings wait here when the API is unreachable, and are sent in order later.
-    spool_dir: str = "/var/lib/heating/p1_reader/spool"
+    #: Meter readings wait on disk when the API is unreachable, and are sent in order later: in the
+    #: folder p1_reader/ of this directory (so services may share one HEATING_SPOOL_DIR).
+    spool_dir: str = "/var/lib/heating/spool"
     #: Size limit of the spool, MB; when full, the oldest readings are dropped (logged).
     spool_max_mb: float = Field(20.0, gt=0, le=100_000)
     batch_size: int = Field(500, ge=1, le=5000)
@@ -47,6 +50,10 @@ class P1Settings(ServiceSettings):
         elif not value.startswith("/"):
             raise ValueError("p1_url must be a serial device path (/dev/ttyUSB0) or tcp://host:port")
         return value
+
+    @property
+    def spool_path(self) -> Path:
+        return Path(self.spool_dir) / "p1_reader"
 
     @property
     def spool_max_bytes(self) -> int:

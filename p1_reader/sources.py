@@ -15,7 +15,7 @@ class P1Connection(Protocol):
 
 class TcpConnection:
     def __init__(self, host: str, port: int, timeout_s: float):
-        self._socket = socket.create_connection((host, port), timeout=min(timeout_s, 10.0))
+        self._socket = socket.create_connection((host, port), timeout=max(timeout_s, 5.0))
         self._socket.settimeout(timeout_s)
 
     def read(self) -> bytes:
@@ -38,15 +38,19 @@ class SerialConnection:
         options["timeout"] = timeout_s
         try:
             self._port = serialx.Serial(device, **options)
-        except serialx.SerialException as exc:
+            self._port.open()
+        except (serialx.SerialException, OSError) as exc:
             raise OSError(f"cannot open serial port {device}: {exc}") from exc
 
     def read(self) -> bytes:
         import serialx
 
         try:
-            data = self._port.read(max(1, self._port.in_waiting or 1))
-        except serialx.SerialException as exc:
+            # One byte waits up to the timeout; whatever else has arrived comes with it.
+            data = self._port.read(1)
+            if data:
+                data += self._port.read(self._port.in_waiting)
+        except (serialx.SerialException, OSError) as exc:
             raise OSError(f"serial port failed: {exc}") from exc
         if not data:
             raise TimeoutError("no data")

@@ -104,7 +104,8 @@ class Bound:
         # Variables per step t: x_{t+1} (2n), q_t (n), cold_{t+1} (n), warm_{t+1} (n).
         width = 5 * n
         self.width = width
-        bq = bd[:, :n]
+        # Heat in kW keeps the program well scaled for the solver.
+        bq = bd[:, :n] * 1000.0
         eye2 = sparse.identity(2 * n, format="csr")
         block = sparse.hstack([eye2, sparse.csr_matrix(-bq), sparse.csr_matrix((2 * n, 2 * n))])
         prev = sparse.hstack([sparse.csr_matrix(-ad), sparse.csr_matrix((2 * n, 3 * n))])
@@ -123,27 +124,29 @@ class Bound:
         per_step = sparse.vstack([cold, warm, power])
         self.a_ub_steps = sparse.kron(sparse.identity(steps), per_step).tocsr()
         self.b_ub_steps = np.concatenate(
-            [np.concatenate([-targets[t], targets[t] + WARM_BAND_K, [self.p_max]]) for t in range(steps)])
+            [np.concatenate([-targets[t], targets[t] + WARM_BAND_K, [self.p_max / 1000.0]]) for t in range(steps)])
         hours = STEP_S / 3600.0
         comfort_row = np.zeros(width)
         comfort_row[3 * n:] = hours / n
         self.comfort_row = sparse.csr_matrix(np.tile(comfort_row, steps))
         cost = np.zeros(width)
-        cost[2 * n:3 * n] = STEP_S / 3.6e6  # kWh of heat
+        cost[2 * n:3 * n] = STEP_S / 3600.0  # kWh of heat per kW
         self.cost = np.tile(cost, steps)
         bounds = []
         for t in range(steps):
             bounds += [(None, None)] * (2 * n)
-            bounds += [(0.0, float(q)) for q in self.q_max[t]]
+            bounds += [(0.0, float(q) / 1000.0) for q in self.q_max[t]]
             bounds += [(0.0, None)] * (2 * n)
         self.bounds = bounds
+
+    method = "highs"
 
     def solve(self, max_discomfort_kh_per_room: float) -> BoundResult:
         """Least heat with mean discomfort per room ≤ the given Kh; ``BoundError`` if none exists."""
         a_ub = sparse.vstack([self.a_ub_steps, self.comfort_row]).tocsr()
         b_ub = np.concatenate([self.b_ub_steps, [max_discomfort_kh_per_room]])
         result = linprog(self.cost, A_ub=a_ub, b_ub=b_ub, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds,
-                         method="highs")
+                         method=self.method)
         if result.status != 0:
             raise BoundError(f"no heating reaches {max_discomfort_kh_per_room:.2f} Kh per room: {result.message}")
         z = result.x.reshape(self.steps, self.width)

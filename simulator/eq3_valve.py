@@ -95,6 +95,7 @@ class SimulatedEq3Valve:
         self._program_slot: bool | None = None
         self._fail_next = 0
         self._garble_next = 0
+        self._garbled_answer = b""
         self._lock = threading.RLock()
 
     # --- knobs for tests and the house ---
@@ -104,10 +105,11 @@ class SimulatedEq3Valve:
         with self._lock:
             self._fail_next = count
 
-    def garble_next(self, count: int = 1) -> None:
-        """The next ``count`` commands are carried out but answered with a malformed notification."""
+    def garble_next(self, count: int = 1, answer: bytes = bytes.fromhex("0201")) -> None:
+        """The next ``count`` commands are carried out but answered with ``answer`` (default: a truncated status)."""
         with self._lock:
             self._garble_next = count
+            self._garbled_answer = bytes(answer)
 
     @property
     def valve_pct(self) -> int:
@@ -141,7 +143,7 @@ class SimulatedEq3Valve:
             self._apply(command, now)
             if self._garble_next > 0:
                 self._garble_next -= 1
-                return bytes.fromhex("0201")
+                return self._garbled_answer
             return eq3.encode_status(self.status(now), newer_layout=self.firmware == "new")
 
     def status(self, now: datetime) -> eq3.Eq3Status:

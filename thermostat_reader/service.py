@@ -46,7 +46,7 @@ class ReaderService:
         self.clock = clock or Clock.from_settings(settings)
         self.source = source or make_source(settings)
         self.client = client or ApiClient(settings.api_url, settings.service_token or None, settings.api_timeout_s)
-        self.spool = spool or Spool(settings.spool_dir, settings.spool_max_bytes, label="thermometer readings")
+        self.spool = spool or Spool(settings.spool_path, settings.spool_max_bytes, label="thermometer readings")
         self.sender = readings_sender(self.client, self.spool, settings.batch_size)
         self.aggregator = Aggregator(settings.interval_s, settings.unknown_interval_s)
         self.thermometers: dict[str, dict] = {}

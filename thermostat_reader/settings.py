@@ -5,6 +5,7 @@ bridge's (HEATING_BRIDGE_*, HEATING_API_URL, HEATING_SERVICE_TOKEN).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -28,8 +29,9 @@ class ReaderSettings(BridgeSettings):
     unknown_interval_s: float = Field(300.0, ge=10, le=86400)
     #: How often the list of configured thermometers (and their bind keys) is fetched, seconds.
     thermometers_refresh_s: float = Field(300.0, ge=10, le=86400)
-    #: Readings wait here when the API is unreachable, and are sent in order later.
-    spool_dir: str = "/var/lib/heating/thermostat_reader/spool"
+    #: Readings wait on disk when the API is unreachable, and are sent in order later: in the
+    #: folder thermostat_reader/ of this directory (so services may share one HEATING_SPOOL_DIR).
+    spool_dir: str = "/var/lib/heating/spool"
     #: Size limit of the spool, MB; when full, the oldest readings are dropped (logged).
     spool_max_mb: float = Field(50.0, gt=0, le=100_000)
     #: Readings per POST /api/readings (the API takes up to 1000).
@@ -50,6 +52,10 @@ class ReaderSettings(BridgeSettings):
             raise ValueError("advert_stream_url: HEATING_ADVERT_STREAM_URL is required when "
                              "HEATING_ADVERT_SOURCE=stream")
         return self
+
+    @property
+    def spool_path(self) -> Path:
+        return Path(self.spool_dir) / "thermostat_reader"
 
     @property
     def spool_max_bytes(self) -> int:

@@ -268,7 +268,7 @@ class BluetoothSource:
                 log.info("Scanning passively for thermometers (Bluetooth adapter %s).", self.adapter or "default")
                 return
             except BleakError as exc:
-                # BlueZ before 5.56, or without --experimental, has no AdvertisementMonitor.
+                # Some BlueZ versions offer the AdvertisementMonitor only with --experimental.
                 log.warning("Passive Bluetooth scanning is not available (%s); scanning actively instead. "
                             "Active scanning works but costs the thermometers' batteries a little: start bluetoothd "
                             "with --experimental to allow passive scanning.", exc)

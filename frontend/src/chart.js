@@ -104,8 +104,12 @@ export function buildChart(history, { width = 720, height = 300, now = null, mar
   const yTicks = []
   for (let c = Math.ceil(low / yStep) * yStep; c <= high + 1e-9; c += yStep) yTicks.push({ value: c, y: r1(y(c)) })
 
+  // As many time labels as fit: a clock time needs about 48 px, a day ("M 12") 34 px.
   const spanH = (toMs - fromMs) / 3600000
-  const hourStep = spanH <= 30 ? 3 : spanH <= 24 * 8 ? 24 : 24 * 7
+  const pxPerHour = plotW / spanH
+  const hourStep = spanH <= 48
+    ? [1, 2, 3, 4, 6, 12, 24].find((step) => step * pxPerHour >= 48) || 24
+    : [24, 48, 24 * 7].find((step) => step * pxPerHour >= 34) || 24 * 7
   const xTicks = []
   const first = new Date(fromMs)
   first.setMinutes(0, 0, 0)

@@ -66,7 +66,8 @@ CASES = {
                           ("unreachable", "GET", f"/valves/{OLD}?refresh=1", None)],
     "bad_response": [(None, "GET", f"/valves/{NEW}?refresh=1", None),
                      ("garble", "POST", f"/valves/{NEW}/boost", body({"on": True})),
-                     (None, "GET", f"/valves/{NEW}", None)],
+                     (None, "GET", f"/valves/{NEW}", None),
+                     ("id_answer", "GET", f"/valves/{NEW}?refresh=1", None)],
 }
 
 
@@ -77,6 +78,10 @@ def act(action: str | None, valves) -> None:
         valves[OLD].unreachable = True
     elif action == "garble":
         valves[NEW].garble_next(1)
+    elif action == "id_answer":
+        # The valve's answer to an ID query, recorded in rytilahti/python-eq3bt
+        # eq3bt/tests/test_thermostat.py (ID_RESPONSE): a real frame, but not a status notification.
+        valves[NEW].garble_next(1, bytes.fromhex("01780000807581626163606067659e"))
 
 
 def comparable(answer: dict) -> dict:
@@ -202,6 +207,7 @@ def check_bad_response(a):
     assert a[0][0] == 200
     assert error(a[1]) == (502, "bad_response")
     assert a[2] == a[0], "a badly answered write must leave the cached status as it was"
+    assert error(a[3]) == (502, "bad_response")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

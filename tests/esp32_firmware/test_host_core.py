@@ -28,6 +28,11 @@ def compile_host(name: str, out_dir: Path) -> Path:
     return binary
 
 
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory) -> Path:
+    return compile_host("harness", tmp_path_factory.mktemp("esp32-harness"))
+
+
 def test_core_unit_tests_pass(tmp_path):
     result = subprocess.run([str(compile_host("test_core", tmp_path))], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -40,8 +45,7 @@ def test_core_has_no_arduino_dependency():
         assert "Arduino.h" not in text and "NimBLE" not in text, source.name
 
 
-def test_harness_sends_the_frames_the_python_codec_sends(tmp_path):
-    harness = compile_host("harness", tmp_path)
+def test_harness_sends_the_frames_the_python_codec_sends(harness):
     script = "\n".join([
         "time 2026-01-12T07:00:03 2026-01-12T06:00:03Z",
         "request POST /valves/00:1A:22:0C:3B:5D/target " + b'{"temperature_c": 22.0}'.hex(),
@@ -66,7 +70,6 @@ def test_harness_sends_the_frames_the_python_codec_sends(tmp_path):
     assert statuses == [200, 200, 200, 504, 200]
 
 
-def test_harness_refuses_a_bad_mac_argument(tmp_path):
-    result = subprocess.run([str(compile_host("harness", tmp_path)), "nope"], capture_output=True, text=True,
-                            timeout=30)
+def test_harness_refuses_a_bad_mac_argument(harness):
+    result = subprocess.run([str(harness), "nope"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "not a MAC" in result.stderr

@@ -36,11 +36,11 @@ PLAUSIBLE = {
     "celsius": (5.0, 35.0),
     "percent": (0.0, 100.0),
     "humidity": (0.0, 100.0),
-    "m3": (0.0, 20.0),
-    "kwatth": (0.0, 200.0),
-    "currencyEUR": (0.0, 30.0),
+    "m3": (0.0, 500.0),
+    "kwatth": (0.0, 5000.0),
+    "currencyEUR": (0.0, 1000.0),
     "dBm": (-127.0, 0.0),
-    "h": (0.0, 24.0),
+    "h": (0.0, 240.0),
 }
 
 
@@ -190,8 +190,9 @@ def _panel(name: str, title: str) -> dict:
 
 def _single_result(url: str, name: str, title: str) -> tuple[list[str], list[tuple]]:
     panel = _panel(name, title)
+    dashboard = _load(GRAFANA / "dashboards" / f"{name}.json")
     with _as_grafana(url) as conn:
-        [(target, columns, rows)] = _run_panel(conn, panel, _variables(conn, _load(GRAFANA / "dashboards" / f"{name}.json")))
+        [(_, columns, rows)] = _run_panel(conn, panel, _variables(conn, dashboard))
     return columns, rows
 
 
@@ -209,6 +210,12 @@ def test_gas_panels_add_up_to_the_meter(week):
         _, rows = _single_result(url, "gas", title)
         assert sum(row[2] for row in rows) == pytest.approx(meter[RANGE_TO] - meter[RANGE_FROM], abs=EXACT), title
         assert {row[1] for row in rows} >= {"Living room", "Kitchen", "Bedroom", "Bathroom", "Hot water"}
+    # A 24 kW burner at full power for an hour burns 24 / 9.769 / 0.9 = 2.7 m³.
+    _, rows = _single_result(url, "gas", "Gas per hour")
+    per_hour: dict = {}
+    for at, _, gas_m3 in rows:
+        per_hour[at] = per_hour.get(at, 0.0) + gas_m3
+    assert 0 < max(per_hour.values()) <= 2.8
     columns, rows = _single_result(url, "gas", "Per room")
     assert columns == ["Where", "Gas (m³)", "Energy (kWh)", "Cost"]
     assert sum(row[1] for row in rows) == pytest.approx(meter[RANGE_TO] - meter[RANGE_FROM], abs=EXACT)
@@ -281,3 +288,12 @@ def test_dashboard_provisioning_and_stable_uids():
         for panel in _panels(dashboard):
             for target in panel.get("targets", []):
                 assert target["rawQuery"] and target["rawSql"].strip() and target["format"] in ("time_series", "table")
+
+
+def test_radiators_open_count_stays_within_each_rooms_valves(week):
+    url, _ = week
+    _, rows = _single_result(url, "heating", "Radiators open per room")
+    valves = {"Living room": 2, "Kitchen": 1, "Bedroom": 1, "Bathroom": 1}
+    assert {row[1] for row in rows} == set(valves)
+    assert all(0 <= row[2] <= valves[row[1]] for row in rows)
+    assert max(row[2] for row in rows if row[1] == "Living room") == 2

@@ -84,7 +84,7 @@ def test_minimum_closed_time_holds_then_opens():
     # (a fall of 0.7 K: not an open window)
     ticks = [status(room(temp=20.3, valves=[valve(state=OPEN_STATE)]))]
     ticks += [status(room(temp=19.6, valves=[valve(state=CLOSED_STATE)])) for _ in range(12)]
-    results, _ = run(ticks)
+    results, _ = run(ticks, config=ControlConfig(min_closed_s=600))
     outcomes = [r.decisions[0]["outcome"] for r in results]
     assert outcomes[:10] == ["closed"] * 10
     assert outcomes[10:] == ["open", "open", "open"]
@@ -239,3 +239,15 @@ def test_preheat_learns_the_heating_rate():
                           boiler={"heat_demand": True, "user_mode": "manual"})
         engine.tick(snapshot, {}, now, state, strategy, CONFIG)
     assert strategy.rate_for(1, CONFIG) == pytest.approx(2.0, abs=0.15)
+
+
+def test_preheat_coasts_into_a_lower_switch_point():
+    # Target 20 until 05:20 UTC, then 16: in the last 30 min the room steers to 16 already.
+    upcoming = {"weekday": 0, "time": "06:20", "temperature_c": 16.0, "at": "2026-01-12T05:20:00Z"}
+    snapshot = status(room(temp=19.5, target=20.0, next_switch_point=upcoming, valves=[valve(state=CLOSED_STATE)]))
+    (plain,), _ = run([snapshot], strategy="zoning")
+    (coasting,), _ = run([snapshot], strategy="zoning-preheat")
+    (early,), _ = run([snapshot], strategy="zoning-preheat", start=T0 - timedelta(minutes=30))
+    assert plain.decisions[0]["outcome"] == "open"
+    assert coasting.decisions[0]["outcome"] == "closed" and "coasting" in coasting.decisions[0]["reason"]
+    assert early.decisions[0]["outcome"] == "open"

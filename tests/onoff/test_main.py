@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_service import House, Room
+from tests.onoff.test_service import House, Room
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,10 +63,12 @@ def test_run_controls_and_sigterm_hands_the_house_back(live_house, api_server):
                                stderr=subprocess.STDOUT, text=True, env=env_for(house, api_server, nefit_url))
     try:
         deadline = time.monotonic() + 30
-        while not (valve.manual and valve.target_c == 30.0) and time.monotonic() < deadline:
+        def controlling() -> bool:
+            return valve.manual and valve.target_c == 30.0 and house.nefit.status()["user mode"] == "manual"
+
+        while not controlling() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert valve.manual and valve.target_c == 30.0
-        assert house.nefit.status()["user mode"] == "manual"
+        assert controlling()
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
     finally:

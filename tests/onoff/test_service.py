@@ -214,3 +214,67 @@ def test_api_down_hands_the_house_back_and_records_everything_later(house, api_s
     assert boiler[-2]["user_mode"] == "clock" and "handed back" in boiler[-2]["reason"]
     # taken back: manual, no heat until the reopened valves had their delay
     assert boiler[-1]["user_mode"] == "manual" and boiler[-1]["heat_demand"] is False
+
+
+def test_simulated_house_cold_morning(api_server):
+    """The whole simulated house in fast mode: its real bridge and nefit servers, the real API, the loop."""
+    from simulator.house import load_house
+    from simulator.nefit_server import NefitServer
+    from simulator.provision import provision
+    from simulator.simhouse import SimulatedHouse
+
+    house_spec = load_house()
+    start = datetime(2026, 1, 12, 4, 30, tzinfo=timezone.utc)  # Monday 05:30 in Amsterdam, a cold house
+    clock = FakeClock(start)
+    sim = SimulatedHouse(house_spec, start, initial_air_c=15.0, initial_env_c=14.0)
+    bridges = {}
+    for name in house_spec.bridges:
+        valves = {v.mac: sim.valves[v.mac] for _, v in house_spec.valves if v.bridge == name}
+        bridges[name] = SimulatedBridgeServer(valves, now=clock.now, zone=house_spec.zone, timeout_s=1.0).start()
+    nefit = NefitServer(sim.boiler).start()
+    api = ApiClient(api_server.url, api_server.service_token)
+    provision(api, house_spec, bridge_ports={name: bridge.port for name, bridge in bridges.items()})
+    loop_api = ApiClient(api_server.url, api_server.service_token, timeout_s=5)
+    loop = ControlLoop(loop_api, clock, make_strategy("zoning"), ControlConfig(),
+                       boiler=NefitBoiler(nefit.url, timeout_s=5), records=RecordQueue(loop_api))
+    living = house_spec.room_index("living")
+    living_macs = [v.mac for v in house_spec.rooms[living].valves]
+    living_target_c = 20.0  # from 06:30 local (simulator/houses/default.toml)
+    try:
+        trace = []
+        for _ in range(4 * 60):
+            clock.advance(60)
+            while sim.now + timedelta(seconds=30) <= clock.now():
+                sim.advance(30.0, sim.inputs_at(sim.now + timedelta(seconds=15)))
+            api.post("/api/readings", {"readings": [
+                {"mac": room.thermometer.mac, "time": clock.now().isoformat(), "temperature_c": round(float(t), 1)}
+                for room, t in zip(house_spec.rooms, sim.state.air_c)]})
+            loop.tick()
+            trace.append((clock.now(), float(sim.state.air_c[living]),
+                          all(sim.valves[m].manual and sim.valves[m].target_c == 30.0 for m in living_macs),
+                          sim.boiler.user_mode == "manual" and sim.boiler.manual_setpoint_c >= 30.0))
+    finally:
+        loop.close()
+        api.close()
+        nefit.stop()
+        for bridge in bridges.values():
+            bridge.stop()
+    switch = datetime(2026, 1, 12, 5, 30, tzinfo=timezone.utc)
+    opened = [t for t, _, is_open, _ in trace if is_open and t >= switch]
+    # at its switch point, or once its minimum closed time (20 min) is over
+    assert opened and opened[0] <= switch + timedelta(minutes=22), "living room valves open for its switch point"
+    with psycopg.connect(api_server.database_url) as conn:
+        first_confirmed_open = conn.execute("SELECT min(time) FROM valve_states WHERE state = 'open'").fetchone()[0]
+    fired = [t for t, _, _, heat in trace if heat]
+    assert fired and fired[0] >= first_confirmed_open + timedelta(seconds=150), "boiler fires once valves are open"
+    warm = [t for t, temp, _, _ in trace if temp >= living_target_c and t > opened[0]]
+    assert warm, "the living room reaches its target"
+    closed = [t for t, _, is_open, _ in trace if not is_open and t > warm[0]]
+    assert closed, "its valves close once it is warm"
+    stopped = [t for t, _, _, heat in trace if not heat and t > fired[0]]
+    assert stopped, "the boiler stops when no room needs heat"
+    with psycopg.connect(api_server.database_url) as conn:
+        recorded = conn.execute("SELECT count(*) FROM valve_states").fetchone()[0]
+        boiler_rows = conn.execute("SELECT heat_demand FROM boiler_states ORDER BY time, id").fetchall()
+    assert recorded > len(sim.valves)
+    assert [True] in [list(r) for r in boiler_rows] and [False] in [list(r) for r in boiler_rows]

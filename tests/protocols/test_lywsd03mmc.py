@@ -29,7 +29,13 @@ VECTORS = [
                  R("atc1441", "A4:C1:38:02:83:F4", 16.2, 47.0, 95, 3064, 25), id="atc1441-ble_monitor-1"),
     pytest.param("181a", "a4c138bc7c4e0102284f0b6720", None, None,  # test_atc_atc1441_ext
                  R("atc1441", "A4:C1:38:BC:7C:4E", 25.8, 40.0, 79, 2919, 32), id="atc1441-ble_monitor-ext"),
-    # --- pvvx custom (0x181A, 15 bytes), same ble_monitor file
+    # ATC1441 as logged by JsBergbau/MiTemperature2 README.md ("BLE packet: ... 1110161a18<payload>"),
+    # with the values that log prints under each packet.
+    pytest.param("181a", "a4c138aabbcc00c42914094c38", None, None,
+                 R("atc1441", "A4:C1:38:AA:BB:CC", 19.6, 41.0, 20, 2380, 0x38), id="atc1441-mitemperature2-1"),
+    pytest.param("181a", "a4c138aabbcc00b22c530b84c3", None, None,
+                 R("atc1441", "A4:C1:38:AA:BB:CC", 17.8, 44.0, 83, 2948, 0xC3), id="atc1441-mitemperature2-2"),
+    # --- pvvx custom (0x181A, 15 bytes): ble_monitor custom_components/ble_monitor/test/test_atc_parser.py
     pytest.param("181a", "f4830238c1a4a9066911b60b58f70d", None, None,  # test_atc_custom
                  R("pvvx", "A4:C1:38:02:83:F4", 17.05, 44.57, 88, 2998, 247), id="pvvx-ble_monitor-custom"),
     pytest.param("181a", "b2188d38c1a42b089011f70a43200f", None, None,  # test_atc_custom_v2_9

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -85,3 +86,15 @@ def test_bad_parameters_are_a_422_problem(api_server, params, field):
     assert answer.status_code == 422
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert field in answer.json()["detail"]
+
+
+def test_without_a_range_it_is_today_so_far(api_server):
+    answer = requests.get(f"{api_server.url}/api/gas", timeout=10)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    start = datetime.fromisoformat(body["from"])
+    local = start.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert (local.hour, local.minute) == (0, 0)
+    assert body["buckets"][0]["start"] == body["from"]
+    assert body["totals"]["metered"]["gas_m3"] == 0.0
+    assert all(b["rooms"] == [] for b in body["buckets"])

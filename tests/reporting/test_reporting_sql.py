@@ -235,6 +235,31 @@ def test_meter_gap_spreads_gas_over_the_gap_by_activity(house):
     assert abs(_total(rows) - 1.0) < EXACT
 
 
+def test_a_valve_moved_to_another_room_heats_the_new_room(house):
+    living, study = house.room("Living room"), house.room("Study")
+    house.valve("radiator", living, 1000)
+    house.state("radiator", t("2026-01-12 06:00"), "open")
+    # The valve is moved to the study: its state rows carry the new room.
+    valve_id, mac, _, power_w = house.valves["radiator"]
+    house.valves["radiator"] = (valve_id, mac, study, power_w)
+    house.state("radiator", t("2026-01-12 06:45"), "open")
+    house.boiler(t("2026-01-12 06:00"), "central heating")
+    house.meter(t("2026-01-12 06:00"), 1.0)
+    house.meter(t("2026-01-12 07:00"), 1.8)
+    rooms = _by(house.attribution(t("2026-01-12 06:00"), t("2026-01-12 07:00")), "room_id")
+    assert rooms == {living: pytest.approx(0.6, abs=EXACT), study: pytest.approx(0.2, abs=EXACT)}
+
+
+def test_a_valve_on_its_own_thermostat_without_opening_is_no_state_data(house):
+    living = house.room("Living room")
+    house.valve("living", living, 1000)
+    house.state("living", t("2026-01-12 05:00"), "target", valve_pct=None)
+    house.meter(t("2026-01-12 06:00"), 1.0)
+    house.meter(t("2026-01-12 06:05"), 1.1)
+    rows = house.attribution(t("2026-01-12 06:00"), t("2026-01-12 06:05"))
+    assert [(r["category"], r["reason"]) for r in rows] == [("unattributed", "no valve state known")]
+
+
 def test_window_inside_an_interval_gets_its_share(house):
     living = house.room("Living room")
     house.valve("living", living, 1500)
@@ -282,6 +307,22 @@ def test_dst_days_have_their_own_number_of_hours(house, day, hours):
     per_day = {row["bucket_start"]: row["gas_m3"] for row in daily}
     assert per_day[start] == pytest.approx(readings[end] - readings[start], abs=EXACT)
     assert sorted(per_day) == [(local_midnight - timedelta(days=1)).astimezone(UTC), start, end]
+
+
+def test_local_hours_of_a_half_hour_zone(house):
+    """India is UTC+05:30: its hours start at half past in UTC and share two meter intervals."""
+    living = house.room("Living room")
+    house.valve("living", living, 1000)
+    house.state("living", t("2026-01-12 05:00"), "open")
+    house.meter(t("2026-01-12 06:00"), 10.0)
+    house.meter(t("2026-01-12 07:00"), 10.4)
+    house.meter(t("2026-01-12 08:00"), 11.0)
+    rows = house.usage(t("2026-01-12 06:00"), t("2026-01-12 08:00"), "hour", tz="Asia/Kolkata")
+    assert [(row["bucket_start"], row["gas_m3"]) for row in rows] == [
+        (t("2026-01-12 05:30"), pytest.approx(0.2, abs=EXACT)),
+        (t("2026-01-12 06:30"), pytest.approx(0.5, abs=EXACT)),
+        (t("2026-01-12 07:30"), pytest.approx(0.3, abs=EXACT)),
+    ]
 
 
 def test_usage_energy_and_cost_follow_the_settings(house):
@@ -359,3 +400,18 @@ def test_week_attribution_is_close_to_what_the_house_burnt(week):
         assert by_series[name] == pytest.approx(true_m3, rel=0.05), name
     assert by_series["Hot water"] == pytest.approx(truth.hot_water_m3, rel=0.05)
     assert by_series.get("Unattributed", 0.0) < 0.02 * sum(by_series.values())
+
+
+def test_results_do_not_depend_on_the_sessions_time_zone(week):
+    url, truth = week
+    results = []
+    for session_zone in ("UTC", "America/New_York", "Asia/Kolkata"):
+        with psycopg.connect(url) as conn:
+            conn.execute(f"SET TimeZone = '{session_zone}'")
+            results.append(conn.execute(
+                "SELECT bucket_start, series, gas_m3 FROM reporting.gas_usage(%s, %s, 'day', 'Europe/Amsterdam') "
+                "UNION ALL SELECT time, room_id::text, temperature_c FROM reporting.scheduled_targets(%s, %s, "
+                "'Europe/Amsterdam') ORDER BY 1, 2",
+                (truth.first_reading, truth.last_reading) * 2).fetchall())
+    assert results[0] == results[1] == results[2]
+    assert len(results[0]) > DAYS * 5

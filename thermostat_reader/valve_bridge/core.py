@@ -28,7 +28,7 @@ from thermostat_reader.valve_bridge.transport import BluetoothTimeout, ValveTran
 log = logging.getLogger(__name__)
 
 CONTRACT_VERSION = "1.0"
-MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+MAC_PATTERN = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class RequestError(Exception):
 
 def normalise_mac(text: str) -> str:
     """Upper-case MAC for a well-formed one; ValueError otherwise."""
-    if not MAC_PATTERN.match(text):
+    if not MAC_PATTERN.fullmatch(text):
         raise ValueError(f"not a Bluetooth MAC: {text!r}")
     return text.upper()
 

@@ -46,8 +46,6 @@ export async function run(name, body) {
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // Times and dates in inputs as a European household sees them (24-hour clock).
-        '--lang=en-GB',
       ],
     })
     await body({

@@ -36,7 +36,8 @@ await run('schedule', async ({ newPage }) => {
   await late.locator('[data-test=point-delete]').click()
 
   await tuesday.locator('.copy summary').click()
-  await tuesday.locator('[data-test=copy-to-2]').check({ force: true })
+  await tuesday.locator('label.chip', { hasText: 'Wed' }).click()
+  expect(await tuesday.locator('[data-test=copy-to-2]').isChecked(), 'tapping Wed did not choose it as a day to copy to')
   await tuesday.locator('[data-test=copy-apply]').click()
 
   // A duplicate time is refused on the page before it reaches the API.

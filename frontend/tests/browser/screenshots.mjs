@@ -33,7 +33,7 @@ await run('screenshots', async ({ newPage }) => {
     await page.screenshot({ path: join(env.screenshotDir, `${size}-history-week.png`), fullPage: true })
     await open(page, '#/')
     await page.click('[data-test=mode-edit]')
-    await page.check('[data-test=mode-holiday]', { force: true })
+    await page.check('[data-test=mode-holiday]')
     await page.screenshot({ path: join(env.screenshotDir, `${size}-mode.png`), fullPage: true })
   }
 })

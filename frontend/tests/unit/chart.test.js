@@ -69,3 +69,14 @@ describe('buildChart', () => {
     expect(chart.high - chart.low).toBeGreaterThanOrEqual(4)
   })
 })
+
+describe('time labels', () => {
+  it.each([
+    [1366, 24, 1], [390, 24, 4], [340, 24, 6], [1366, 24 * 7, 24], [340, 24 * 7, 24], [200, 24 * 7, 48],
+  ])('a %i px wide chart of %i hours labels every %i h', (width, hours, step) => {
+    const chart = buildChart(history({ to: at(hours * 60) }), { width })
+    expect(chart.hourStep).toBe(step)
+    const gaps = chart.xTicks.slice(1).map((tick, i) => tick.x - chart.xTicks[i].x)
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(hours > 48 ? 34 : 48)
+  })
+})

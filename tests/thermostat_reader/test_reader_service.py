@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import psycopg
 import requests
@@ -22,7 +21,6 @@ from protocols.lywsd03mmc import encode_pvvx
 from thermostat_reader.service import EXIT_SCANNER_STUCK, ReaderService
 from thermostat_reader.settings import ReaderSettings
 
-REPO = Path(__file__).resolve().parents[2]
 START = "2026-01-12T05:00:00+00:00"
 
 
@@ -282,3 +280,29 @@ def test_the_process_exits_non_zero_when_the_scanner_stays_deaf(tmp_path, advert
     assert "restarting the scanner" in completed.stderr
     assert "exiting so the whole reader is restarted" in completed.stderr
     assert advert_stream.connections >= 2  # the restart reconnected to the stream
+
+
+def test_the_pi_valve_bridge_is_served_from_the_same_process(tmp_path):
+    from thermostat_reader.sources import BluetoothSource
+
+    class QuietAdapter(BluetoothSource):
+        """The real Bluetooth source's type (the bridge pauses it), without touching an adapter."""
+
+        def start(self, callback):
+            self._callback = callback
+
+        def stop(self):
+            pass
+
+    settings = settings_for(tmp_path, "http://127.0.0.1:9", "token", advert_source="bluetooth", bridge_enabled=True,
+                            bridge_host="127.0.0.1", bridge_port=0, bridge_valves="00:1A:22:0C:3B:5D")
+    service = ReaderService(settings, source=QuietAdapter(), client=ApiClient("http://127.0.0.1:9", "token", 1.0))
+    thread, result = run_in_thread(service)
+    try:
+        wait_for(lambda: service.bridge is not None, what="the bridge to start")
+        health = requests.get(service.bridge.url + "/health", timeout=5).json()
+        assert health["ok"] is True and health["kind"] == "pi" and health["valves"] == 1
+    finally:
+        service.stop()
+        thread.join(10)
+    assert result == [0]

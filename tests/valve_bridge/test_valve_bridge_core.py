@@ -124,7 +124,8 @@ def test_health_counts_valves():
 
 
 @pytest.mark.parametrize("text, ok", [("00:1a:22:0c:3b:5d", True), ("00:1A:22:0C:3B", False),
-                                      ("00-1A-22-0C-3B-5D", False), (" 00:1A:22:0C:3B:5D", False)])
+                                      ("00-1A-22-0C-3B-5D", False), (" 00:1A:22:0C:3B:5D", False),
+                                      ("00:1A:22:0C:3B:5D\n", False)])
 def test_normalise_mac(text, ok):
     if ok:
         assert normalise_mac(text) == text.upper()

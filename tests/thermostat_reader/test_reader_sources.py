@@ -99,3 +99,25 @@ def test_a_stream_that_is_not_there_is_retried(advert_stream):
 
 def test_bluetooth_patterns_cover_the_thermometer_formats():
     assert set(THERMOMETER_UUIDS16) == {0x181A, 0xFCD2, 0xFE95}
+
+
+def test_bluetooth_detections_become_adverts():
+    from bleak.backends.device import BLEDevice
+    from bleak.backends.scanner import AdvertisementData
+
+    from thermostat_reader.sources import BluetoothSource
+
+    source = BluetoothSource()
+    heard: list[Advert] = []
+    source._callback = heard.append
+    device = BLEDevice("a4:c1:38:11:22:33", "ATC_112233", None)
+    # The service data bleak reports for a BTHome thermometer (payload: bthome-ble tests/test_parser_v2.py,
+    # test_bthome_packet_id_temperature_humidity_battery).
+    source._detected(device, AdvertisementData(
+        local_name="ATC_112233", manufacturer_data={}, service_data={"0000fcd2-0000-1000-8000-00805f9b34fb": BTHOME},
+        service_uuids=[], tx_power=None, rssi=-67, platform_data=()))
+    source._detected(device, AdvertisementData(
+        local_name=None, manufacturer_data={76: b"\x02"}, service_data={}, service_uuids=[], tx_power=None, rssi=-60,
+        platform_data=()))
+    assert heard == [Advert("A4:C1:38:11:22:33", -67, "ATC_112233", {"0000fcd2-0000-1000-8000-00805f9b34fb": BTHOME})]
+    assert source.device("A4:C1:38:11:22:33") is device  # for the valve bridge's connections

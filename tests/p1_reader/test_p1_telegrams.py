@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from p1_reader.telegrams import BadChecksum, MeterTelegram, TelegramError, TelegramStream, parse_telegram, specification
+from p1_reader.telegrams import (
+    BadChecksum, MeterTelegram, TelegramError, TelegramStream, parse_telegram, specification,
+)
 
 
 def utc(*args) -> datetime:

@@ -1,0 +1,1 @@
+"""Runs the whole system without Docker against the simulated house (make demo)."""

@@ -1,0 +1,271 @@
+"""The whole system on one machine without Docker, against the simulated house.
+
+``Stack`` starts, in order: a private PostgreSQL (from the machine's own
+binaries, in a data directory of its own), the migrations, the simulated
+house (its advertisement stream, valve bridges, boiler and P1 port), the API
+(gunicorn, also serving the built page), the house's rooms and devices
+entered through the API, the thermometer reader on the house's advertisement
+stream, the P1 reader on its telegram port, and the control loop on the
+house's bridges and boiler. ``make demo`` and the end-to-end test use it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+import requests
+from psycopg import sql
+
+from db.local_cluster import LocalCluster, free_port
+from db.migrate import migrate
+
+log = logging.getLogger("demo")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    """A part of the stack did not start; the message names its log file."""
+
+
+@dataclass
+class StackConfig:
+    workdir: Path = ROOT / ".demo"
+    #: Simulated seconds per wall-clock second.
+    speed: float = 1.0
+    #: Simulated start instant; default now.
+    start: datetime | None = None
+    api_port: int = 8000
+    password: str = "demo"
+    house_file: Path | None = None
+    #: Keep the database between runs (make demo) or start afresh (tests).
+    fresh: bool = False
+    build_page: bool = True
+    strategy: str = "zoning"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+
+
+class Stack:
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.children: list[Child] = []
+        self.cluster: LocalCluster | None = None
+        self.service_token = secrets.token_urlsafe(24)
+        self.ports = {name: free_port() for name in ("sim_http", "bridge_pi", "bridge_esp32", "nefit", "p1")}
+        self.ports["api"] = config.api_port or free_port()
+        self.database_url = ""
+        self.clock_env: dict[str, str] = {}
+
+    # URLs -----------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['api']}"
+
+    @property
+    def sim_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['sim_http']}"
+
+    # Start and stop -----------------------------------------------------------
+
+    def start(self) -> None:
+        workdir = self.config.workdir
+        if self.config.fresh and workdir.exists():
+            shutil.rmtree(workdir)
+        (workdir / "logs").mkdir(parents=True, exist_ok=True)
+        os.chmod(workdir, 0o755)
+        start = self.config.start or datetime.now(timezone.utc)
+        self.clock_env = {
+            "HEATING_CLOCK_START": start.astimezone(timezone.utc).isoformat(),
+            "HEATING_CLOCK_EPOCH": repr(time.time()),
+            "HEATING_CLOCK_SPEED": repr(self.config.speed),
+        }
+        try:
+            self._start_database()
+            self._build_page()
+            self._start_simulator()
+            self._start_api()
+            self._provision()
+            self._start_services()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stops every process (newest first; the control loop hands the house back first)."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+                try:
+                    child.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    log.warning("%s did not stop within 30 s; killing it", child.name)
+                    child.process.kill()
+                    child.process.wait()
+        self.children.clear()
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def check_alive(self) -> None:
+        for child in self.children:
+            if child.process.poll() is not None:
+                raise StackError(f"{child.name} exited with code {child.process.returncode}; "
+                                 f"see {child.log_path}")
+
+    # Parts -------------------------------------------------------------------
+
+    def _env(self, **settings: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEATING_")}
+        env.update(self.clock_env)
+        env.update({
+            "HEATING_DATABASE_URL": self.database_url,
+            "HEATING_SERVICE_TOKEN": self.service_token,
+            "HEATING_API_URL": self.api_url,
+            "HEATING_TZ": "Europe/Amsterdam",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(settings)
+        env.update(self.config.extra_env)
+        return env
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
+        log_path = self.config.workdir / "logs" / f"{name}.log"
+        handle = open(log_path, "ab")
+        process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
+                                   start_new_session=True)
+        handle.close()
+        child = Child(name, process, log_path)
+        self.children.append(child)
+        log.info("started %s (pid %d), log in %s", name, process.pid, log_path)
+        return child
+
+    def _wait_http(self, child: Child, url: str, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if child.process.poll() is not None:
+                raise StackError(f"{child.name} exited with code {child.process.returncode}; "
+                                 f"see {child.log_path}")
+            try:
+                if requests.get(url, timeout=2).status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"{child.name} did not answer at {url} within {timeout_s:.0f} s; see {child.log_path}")
+
+    def _start_database(self) -> None:
+        self.cluster = LocalCluster(self.config.workdir / "pgdata")
+        self.cluster.start()
+        with psycopg.connect(self.cluster.url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'heating'").fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("heating")))
+        self.database_url = psycopg.conninfo.make_conninfo(self.cluster.url, dbname="heating")
+        applied = migrate(self.database_url)
+        log.info("database ready on port %d (%d migrations applied)", self.cluster.port, len(applied))
+
+    def _build_page(self) -> None:
+        frontend = ROOT / "frontend"
+        if not self.config.build_page or (frontend / "dist" / "index.html").exists():
+            return
+        npm = shutil.which("npm")
+        if npm is None:
+            log.warning("npm not found: the page is not built; the API still runs at %s/api", self.api_url)
+            return
+        if not (frontend / "node_modules").exists():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=frontend, check=True)
+        subprocess.run([npm, "run", "build"], cwd=frontend, check=True)
+
+    def _start_simulator(self) -> None:
+        args = [sys.executable, "-m", "simulator", "run",
+                "--host", "127.0.0.1",
+                "--http-port", str(self.ports["sim_http"]),
+                "--bridge-port", f"pi={self.ports['bridge_pi']}",
+                "--bridge-port", f"esp32={self.ports['bridge_esp32']}",
+                "--nefit-port", str(self.ports["nefit"]),
+                "--p1-port", str(self.ports["p1"])]
+        if self.config.house_file:
+            args += ["--house", str(self.config.house_file)]
+        child = self._spawn("simulator", args, self._env())
+        self._wait_http(child, f"{self.sim_url}/health")
+        self._wait_http(child, f"http://127.0.0.1:{self.ports['nefit']}/api/status")
+
+    def _start_api(self) -> None:
+        dist = ROOT / "frontend" / "dist"
+        env = self._env(HEATING_PASSWORD=self.config.password,
+                        **({"HEATING_STATIC_DIR": str(dist)} if (dist / "index.html").exists() else {}))
+        child = self._spawn("api", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.ports['api']}",
+                                    "--workers", "2", "--timeout", "60", "controller_api:create_app()"], env)
+        self._wait_http(child, f"{self.api_url}/api/health")
+
+    def _provision(self) -> None:
+        args = [sys.executable, "-m", "simulator", "provision", "--api", self.api_url,
+                "--token", self.service_token,
+                "--bridge-url", f"pi=http://127.0.0.1:{self.ports['bridge_pi']}",
+                "--bridge-url", f"esp32=http://127.0.0.1:{self.ports['bridge_esp32']}"]
+        if self.config.house_file:
+            args += ["--house", str(self.config.house_file)]
+        log_path = self.config.workdir / "logs" / "provision.log"
+        with open(log_path, "ab") as handle:
+            done = subprocess.run(args, env=self._env(), stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        if done.returncode != 0:
+            raise StackError(f"entering the simulated house into the API failed; see {log_path}")
+
+    def _start_services(self) -> None:
+        spool = self.config.workdir / "spool"
+        reader = self._spawn("thermostat_reader", [sys.executable, "-m", "thermostat_reader", "run"], self._env(
+            HEATING_ADVERT_SOURCE="stream",
+            HEATING_ADVERT_STREAM_URL=f"{self.sim_url}/adverts",
+            HEATING_BRIDGE_ENABLED="false",
+            HEATING_SPOOL_DIR=str(spool / "thermostat_reader"),
+            HEATING_INTERVAL_S="60",
+        ))
+        p1 = self._spawn("p1_reader", [sys.executable, "-m", "p1_reader", "run"], self._env(
+            HEATING_P1_URL=f"tcp://127.0.0.1:{self.ports['p1']}",
+            HEATING_SPOOL_DIR=str(spool / "p1_reader"),
+        ))
+        onoff = self._spawn("onoff", [sys.executable, "-m", "onoff", "run"], self._env(
+            HEATING_NEFIT_URL=f"http://127.0.0.1:{self.ports['nefit']}",
+            HEATING_STRATEGY=self.config.strategy,
+            HEATING_WEATHER_URL=f"{self.sim_url}/v1/forecast",
+            HEATING_SPOOL_DIR=str(spool / "onoff"),
+        ))
+        time.sleep(1.0)
+        for child in (reader, p1, onoff):
+            if child.process.poll() is not None:
+                raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
+                                 f"see {child.log_path}")
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "page": f"{self.api_url}/",
+            "api": f"{self.api_url}/api/status",
+            "api docs": f"{self.api_url}/api/docs",
+            "simulated house": f"{self.sim_url}/health",
+            "database": self.database_url,
+        }

@@ -1,0 +1,146 @@
+"""The control-quality benchmark (docs/benchmark.md): two fortnights, KPIs, the LP bound, a plot.
+
+Test periods are chosen the BOPTEST way from a heating season of the
+single-thermostat baseline on the default house (``choose_days``): the
+peak-heating day has the season's largest daily space-heating gas, the
+typical day the one closest to the median; each is the middle of a 14-day
+test preceded by a 7-day warm-up. The dates below are the result of that
+computation (``python -m simulator choose-days`` repeats it).
+"""
+from __future__ import annotations
+
+import time as wallclock
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from simulator.bound import Bound, BoundError
+from simulator.controllers import make_controller
+from simulator.house import House
+from simulator.runner import RunResult, run
+
+WARMUP_DAYS = 7
+TEST_DAYS = 14
+#: The heating season the days are chosen from (local dates, end exclusive).
+SEASON = (date(2025, 10, 1), date(2026, 5, 1))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    day: date  # the peak or typical day, in the middle of the test
+
+    @property
+    def test_start(self) -> date:
+        return self.day - timedelta(days=TEST_DAYS // 2)
+
+    @property
+    def warmup_start(self) -> date:
+        return self.test_start - timedelta(days=WARMUP_DAYS)
+
+
+#: Computed by ``choose_days`` on the default house (see docs/simulator.md).
+SCENARIOS = {
+    "peak": Scenario("peak", date(2026, 1, 19)),
+    "typical": Scenario("typical", date(2025, 12, 4)),
+}
+
+
+def choose_days(house: House, season: tuple[date, date] = SEASON) -> dict:
+    """Run the baseline over the heating season and pick the peak and typical days.
+
+    Days too close to the season's ends to hold the warm-up and the test
+    around them are not candidates.
+    """
+    start = datetime.combine(season[0], datetime.min.time(), tzinfo=house.zone)
+    days = (season[1] - season[0]).days
+    result = run(house, make_controller("single-thermostat"), start, 0, days)
+    daily = np.array(result.daily_space_m3)
+    dates = [season[0] + timedelta(days=i) for i in range(len(daily))]
+    margin_before = WARMUP_DAYS + TEST_DAYS // 2
+    margin_after = TEST_DAYS - TEST_DAYS // 2
+    candidates = np.arange(margin_before, len(daily) - margin_after)
+    peak = int(candidates[np.argmax(daily[candidates])])
+    median = float(np.median(daily))
+    typical = int(candidates[np.argmin(np.abs(daily[candidates] - median))])
+    return {"season_space_heating_m3": float(daily.sum()), "season_hot_water_m3": result.gas_hot_water_m3,
+            "peak_day": dates[peak].isoformat(), "peak_day_m3": float(daily[peak]),
+            "typical_day": dates[typical].isoformat(), "typical_day_m3": float(daily[typical]),
+            "median_day_m3": median, "kpis": result.kpis()}
+
+
+def run_scenario(house: House, scenario: Scenario, controller_name: str, *, keep_trace: bool = True) -> RunResult:
+    start = datetime.combine(scenario.warmup_start, datetime.min.time(), tzinfo=house.zone)
+    return run(house, make_controller(controller_name), start, WARMUP_DAYS, TEST_DAYS, keep_trace=keep_trace)
+
+
+def _bound_for(house: House, result: RunResult) -> Bound:
+    state = result.state_at_test_start
+    return Bound(house, result.trace["boundary"], int(WARMUP_DAYS * 1440), state["air_c"], state["env_c"])
+
+
+def benchmark(house: House, scenario_name: str, controller_name: str, *, frontier: bool = False) -> dict:
+    """Run the baseline and ``controller_name`` on a scenario; KPIs, the bound and the gap closed."""
+    scenario = SCENARIOS[scenario_name]
+    t0 = wallclock.perf_counter()
+    runs = {"single-thermostat": run_scenario(house, scenario, "single-thermostat")}
+    if controller_name != "single-thermostat":
+        runs[controller_name] = run_scenario(house, scenario, controller_name)
+    sim_s = wallclock.perf_counter() - t0
+    baseline = runs["single-thermostat"]
+    report = {"scenario": scenario_name, "day": scenario.day.isoformat(),
+              "test_start": scenario.test_start.isoformat(), "test_days": TEST_DAYS, "warmup_days": WARMUP_DAYS,
+              "simulation_wall_s": round(sim_s, 1), "controllers": {}}
+    t1 = wallclock.perf_counter()
+    for name, result in runs.items():
+        kpis = result.kpis()
+        bound = _bound_for(house, result)
+        try:
+            at_comfort = bound.solve(float(result.discomfort_kh.mean()))
+            bound_gas = at_comfort.gas_space_m3 + result.gas_hot_water_m3
+            kpis["bound_gas_m3"] = round(bound_gas, 2)
+            gap = baseline.gas_m3 - bound_gas
+            kpis["gap_closed_pct"] = round(100.0 * (baseline.gas_m3 - result.gas_m3) / gap, 1) if gap > 0 else None
+        except BoundError as exc:
+            kpis["bound_gas_m3"] = None
+            kpis["gap_closed_pct"] = None
+            kpis["bound_error"] = str(exc)
+        kpis["gas_ratio_vs_baseline"] = round(result.gas_m3 / baseline.gas_m3, 3)
+        if frontier:
+            level = float(result.discomfort_kh.mean())
+            points = bound.frontier([level * f for f in (0.25, 0.5, 2.0)])
+            kpis["bound_frontier"] = [{"discomfort_kh_per_room": round(p.discomfort_kh_per_room, 2),
+                                       "gas_m3": round(p.gas_space_m3 + result.gas_hot_water_m3, 2)} for p in points]
+            if kpis.get("bound_gas_m3") is not None:
+                kpis["bound_frontier"].append({"discomfort_kh_per_room": round(level, 2),
+                                               "gas_m3": kpis["bound_gas_m3"]})
+                kpis["bound_frontier"].sort(key=lambda p: p["discomfort_kh_per_room"])
+        report["controllers"][name] = kpis
+    report["bound_wall_s"] = round(wallclock.perf_counter() - t1, 1)
+    return report
+
+
+def plot(report: dict, path: str) -> None:
+    """Gas against discomfort for every controller, with the bound's frontier."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for name, kpis in report["controllers"].items():
+        ax.scatter([kpis["discomfort_kh_per_room"]], [kpis["gas_m3"]], s=50, label=name, zorder=3)
+        frontier = kpis.get("bound_frontier") or []
+        if frontier:
+            ax.plot([p["discomfort_kh_per_room"] for p in frontier], [p["gas_m3"] for p in frontier],
+                    "--", marker=".", color="grey", label=f"bound at {name}'s start" if len(report["controllers"]) > 1
+                    else "perfect-foresight bound")
+    ax.set_xlabel("discomfort (Kh per room over the test)")
+    ax.set_ylabel("gas (m³ over the test)")
+    ax.set_title(f"{report['scenario']} fortnight from {report['test_start']}")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
