@@ -43,6 +43,8 @@ class RoomMemory:
     #: The room's last outcome and since when (minimum open/closed times count from there).
     outcome: str | None = None
     outcome_since: datetime | None = None
+    #: The room's target when the outcome last changed: a new target lifts the minimum times.
+    outcome_target_c: float | None = None
     #: Recent (time, temperature) pairs for open-window detection.
     recent_temps: deque = field(default_factory=lambda: deque(maxlen=64))
     window_until: datetime | None = None
@@ -255,7 +257,8 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
                 kind = "strategy"
                 current = OPEN if memory.heating else CLOSED
                 wanted = OPEN if want else CLOSED
-                if wanted != current and memory.outcome == current and memory.outcome_since is not None:
+                same_target = memory.outcome_target_c is not None and abs(memory.outcome_target_c - float(target)) < 0.05
+                if wanted != current and memory.outcome == current and memory.outcome_since is not None and same_target:
                     held_s = (now - memory.outcome_since).total_seconds()
                     minimum_s = config.min_open_s if current == OPEN else config.min_closed_s
                     if held_s < minimum_s:
@@ -270,6 +273,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
         if outcome != memory.outcome:
             memory.outcome = outcome
             memory.outcome_since = now
+            memory.outcome_target_c = None if target is None else float(target)
 
         room_commands = []
         for valve in valves:

@@ -252,16 +252,19 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
                              sim.energy_balance())
             state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
                              "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
-        sim.sense(now)
         week_minute = int(b.week_minutes[k])
-        status = builder.build(now, week_minute)
-        weather = feed.at(now, float(b.outdoor_c[k]))
-        t0 = wallclock.perf_counter()
-        output = controller.step(status, weather, now)
-        if k >= warm:
-            compute_s += wallclock.perf_counter() - t0
-        builder.boiler_heat = output.boiler_heat
-        apply_output(sim, output, now, applied)
+        # A controller that says it is idle (the baseline once its valves are
+        # open) leaves the house to itself: no status to build, no call.
+        if not getattr(controller, "idle", False):
+            sim.sense(now)
+            status = builder.build(now, week_minute)
+            weather = feed.at(now, float(b.outdoor_c[k]))
+            t0 = wallclock.perf_counter()
+            output = controller.step(status, weather, now)
+            if k >= warm:
+                compute_s += wallclock.perf_counter() - t0
+            builder.boiler_heat = output.boiler_heat
+            apply_output(sim, output, now, applied)
         sim.advance(TICK_S, Inputs(week_minute, float(b.outdoor_c[k]), b.sun_wm2[k], b.internal_w[k]))
         air = sim.state.air_c
         if keep_trace:

@@ -159,6 +159,12 @@ class ThermalState:
         lhs[np.arange(m), np.arange(m)] += self._cap / dt_s
         self._lhs_const = lhs
         self._lhs_dt = dt_s
+        r = 2 * n + idx
+        il = 3 * n
+        # Where the radiator and flow terms go in the flattened matrix (all distinct).
+        rows = np.concatenate([idx, idx, r, r, r, [il], np.full(n, il)])
+        cols = np.concatenate([idx, r, r, idx, np.full(n, il), [il], r])
+        self._dyn_flat = rows * m + cols
 
     def copy(self) -> "ThermalState":
         return ThermalState(self.net, self.air_c, self.env_c, self.rad_c, self.loop_c)
@@ -188,16 +194,10 @@ class ThermalState:
         solar_w = net.solar_area_m2 @ sun_wm2
         m = 3 * n + 1
         ia, ie, ir, il = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), 3 * n
-        idx = self._idx
         # lhs = C/dt − A: the constant part once, the radiator and flow terms per step.
         lhs = self._lhs_const.copy()
-        lhs[idx, idx] += g_rad
-        lhs[idx, idx + 2 * n] -= g_rad
-        lhs[idx + 2 * n, idx + 2 * n] += g_rad + flow_w_per_k
-        lhs[idx + 2 * n, idx] -= g_rad
-        lhs[idx + 2 * n, il] -= flow_w_per_k
-        lhs[il, il] += flow_w_per_k.sum()
-        lhs[il, idx + 2 * n] -= flow_w_per_k
+        lhs.ravel()[self._dyn_flat] += np.concatenate(
+            [g_rad, -g_rad, g_rad + flow_w_per_k, -g_rad, -flow_w_per_k, [flow_w_per_k.sum()], -flow_w_per_k])
         b = np.zeros(m)
         b[ia] = net.h_air_out * outdoor_c + internal_w + 0.5 * solar_w
         b[ie] = net.h_env_out * outdoor_c + 0.5 * solar_w

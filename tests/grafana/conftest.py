@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reporting"))
 
-from house_week import week_database  # noqa: E402
+from tests.reporting.house_week import week_database  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 import yaml
 
-from house_week import DAYS, START, ZONE
+from tests.reporting.house_week import DAYS, START, ZONE
 
 GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))

@@ -251,3 +251,11 @@ def test_preheat_coasts_into_a_lower_switch_point():
     assert plain.decisions[0]["outcome"] == "open"
     assert coasting.decisions[0]["outcome"] == "closed" and "coasting" in coasting.decisions[0]["reason"]
     assert early.decisions[0]["outcome"] == "open"
+
+
+def test_a_new_target_lifts_the_minimum_closed_time():
+    # Closed at 20.3 (target 20); a minute later the schedule raises the target to 21: open at once.
+    ticks = [status(room(temp=20.3, target=20.0, valves=[valve(state=OPEN_STATE)])),
+             status(room(temp=20.3, target=21.0, valves=[valve(state=CLOSED_STATE)]))]
+    results, _ = run(ticks)
+    assert [r.decisions[0]["outcome"] for r in results] == ["closed", "open"]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from house_week import DAYS, START, ZONE, week_database
+from tests.reporting.house_week import DAYS, START, ZONE, week_database
 
 UTC = timezone.utc
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -1,0 +1,173 @@
+"""python -m simulator {run, provision, bench, choose-days}: the simulated house from the command line.
+
+    python -m simulator run [--house FILE] [--http-port 8090] [--nefit-port 3000] [--p1-port 2323]
+    python -m simulator provision --api URL --token TOKEN [--house FILE]
+    python -m simulator bench --scenario {peak,typical} --controller NAME [--json] [--plot FILE]
+    python -m simulator choose-days [--house FILE]
+
+Bad input ends with a message naming it and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from common.settings import ServiceSettings
+
+
+class SimulatorSettings(ServiceSettings):
+    """Settings of the live simulated house (environment HEATING_SIM_*)."""
+
+    #: House description file (TOML); empty for the default house.
+    sim_house: str | None = None
+    #: Address the device surfaces listen on.
+    sim_host: str = "127.0.0.1"
+    #: Advertisement stream and control port.
+    sim_http_port: int = 8090
+    #: nefit-easy-http-server stand-in.
+    sim_nefit_port: int = 3000
+    #: P1 telegrams (TCP, like ser2net).
+    sim_p1_port: int = 2323
+
+
+def _fail(message: str) -> int:
+    print(f"simulator: {message}", file=sys.stderr)
+    return 2
+
+
+def _bridge_ports(values: list[str] | None) -> dict[str, int]:
+    ports = {}
+    for value in values or []:
+        name, _, port = value.partition("=")
+        if not port.isdigit():
+            raise ValueError(f"--bridge-port {value!r}: expected NAME=PORT, e.g. pi=8091")
+        ports[name] = int(port)
+    return ports
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description="The simulated house.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run the house live with all its device surfaces")
+    p_run.add_argument("--house", help="house description (TOML)")
+    p_run.add_argument("--host")
+    p_run.add_argument("--http-port", type=int)
+    p_run.add_argument("--nefit-port", type=int)
+    p_run.add_argument("--p1-port", type=int)
+    p_run.add_argument("--bridge-port", action="append", metavar="NAME=PORT", help="override a bridge's port")
+    p_prov = sub.add_parser("provision", help="create the house's rooms and devices through the controller API")
+    p_prov.add_argument("--api", required=True, help="controller API base URL, e.g. http://127.0.0.1:8000")
+    p_prov.add_argument("--token", required=True, help="the service token")
+    p_prov.add_argument("--house", help="house description (TOML)")
+    p_prov.add_argument("--bridge-host", default="127.0.0.1", help="host the simulated bridges listen on")
+    p_prov.add_argument("--bridge-port", action="append", metavar="NAME=PORT")
+    p_bench = sub.add_parser("bench", help="run the control benchmark")
+    p_bench.add_argument("--scenario", choices=["peak", "typical"], required=True)
+    p_bench.add_argument("--controller", required=True)
+    p_bench.add_argument("--house", help="house description (TOML)")
+    p_bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_bench.add_argument("--plot", help="write gas against discomfort to this PNG file")
+    p_days = sub.add_parser("choose-days", help="recompute the peak and typical days from a baseline season")
+    p_days.add_argument("--house", help="house description (TOML)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = SimulatorSettings()
+    except ValidationError as exc:
+        return _fail(f"bad setting: {exc}")
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from simulator.house import HouseError, load_house
+
+    try:
+        house = load_house(args.house or settings.sim_house)
+        bridge_ports = _bridge_ports(getattr(args, "bridge_port", None))
+    except (HouseError, ValueError) as exc:
+        return _fail(str(exc))
+
+    if args.command == "run":
+        from common.clock import Clock
+        from simulator.live import LiveHouse
+
+        try:
+            live = LiveHouse(house, Clock.from_settings(settings), host=args.host or settings.sim_host,
+                             http_port=args.http_port or settings.sim_http_port,
+                             nefit_port=args.nefit_port or settings.sim_nefit_port,
+                             p1_port=args.p1_port or settings.sim_p1_port, bridge_ports=bridge_ports)
+        except OSError as exc:
+            return _fail(f"cannot listen: {exc} (is another simulator running? choose other ports)")
+        except ValueError as exc:
+            return _fail(str(exc))
+        live.run_forever()
+        return 0
+
+    if args.command == "provision":
+        from common.api_client import ApiClient, ApiError
+        from simulator.provision import provision
+
+        client = ApiClient(args.api, args.token)
+        try:
+            report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports)
+        except ApiError as exc:
+            return _fail(f"the controller API refused or failed: {exc}")
+        finally:
+            client.close()
+        print(f"created {len(report.created)}, already there {len(report.skipped)}")
+        for line in report.created:
+            print(f"  + {line}")
+        return 0
+
+    if args.command == "bench":
+        from simulator.bench import benchmark, plot
+        from simulator.controllers import controller_names
+
+        if args.controller not in controller_names():
+            return _fail(f"unknown controller {args.controller!r}; known: {', '.join(controller_names())}")
+        report = benchmark(house, args.scenario, args.controller, frontier=bool(args.plot))
+        if args.plot:
+            plot(report, args.plot)
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            _print_report(report)
+        return 0
+
+    if args.command == "choose-days":
+        from simulator.bench import choose_days
+
+        print(json.dumps(choose_days(house), indent=2))
+        return 0
+    return 2
+
+
+def _print_report(report: dict) -> None:
+    print(f"{report['scenario']} fortnight: test {report['test_start']} + {report['test_days']} days "
+          f"(after {report['warmup_days']} days warm-up); simulated in {report['simulation_wall_s']} s, "
+          f"bound in {report['bound_wall_s']} s")
+    rows = [
+        ("discomfort (Kh/room)", "discomfort_kh_per_room"),
+        ("occupied cold (Kh/room)", "occupied_cold_discomfort_kh_per_room"),
+        ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
+        ("  hot water (m³)", "gas_hot_water_m3"), ("gas vs baseline", "gas_ratio_vs_baseline"),
+        ("bound at same comfort (m³)", "bound_gas_m3"), ("gap closed (%)", "gap_closed_pct"),
+        ("boiler starts/day", "boiler_starts_per_day"), ("burns < 10 min", "short_burn_share"),
+        ("valve moves/valve/day mean", "valve_moves_per_valve_per_day_mean"),
+        ("valve moves/valve/day max", "valve_moves_per_valve_per_day_max"), ("compute ratio", "compute_ratio"),
+    ]
+    names = list(report["controllers"])
+    print(f"{'':30}" + "".join(f"{n:>22}" for n in names))
+    for label, key in rows:
+        cells = []
+        for n in names:
+            value = report["controllers"][n].get(key)
+            cells.append(f"{value:>22.3g}" if isinstance(value, float) and key == "compute_ratio"
+                         else f"{'—' if value is None else value:>22}")
+        print(f"{label:30}" + "".join(cells))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
