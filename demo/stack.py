@@ -242,12 +242,12 @@ class Stack:
             HEATING_ADVERT_SOURCE="stream",
             HEATING_ADVERT_STREAM_URL=f"{self.sim_url}/adverts",
             HEATING_BRIDGE_ENABLED="false",
-            HEATING_SPOOL_DIR=str(spool / "thermostat_reader"),
+            HEATING_SPOOL_DIR=str(spool),
             HEATING_INTERVAL_S="60",
         ))
         p1 = self._spawn("p1_reader", [sys.executable, "-m", "p1_reader", "run"], self._env(
             HEATING_P1_URL=f"tcp://127.0.0.1:{self.ports['p1']}",
-            HEATING_SPOOL_DIR=str(spool / "p1_reader"),
+            HEATING_SPOOL_DIR=str(spool),
         ))
         onoff = self._spawn("onoff", [sys.executable, "-m", "onoff", "run"], self._env(
             HEATING_NEFIT_URL=f"http://127.0.0.1:{self.ports['nefit']}",

@@ -282,7 +282,9 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
             setting = valve_setting_for(outcome, room, config)
             valve_reason = reason
             if outcome == CLOSED and exercise_due and room.get("control") != "manual":
-                idle = valve_memory.last_open_at is None or (now - valve_memory.last_open_at).total_seconds() >= config.exercise_idle_s - 3600
+                # An hour's slack: a valve last opened by the previous week's exercise is idle again.
+                idle = (valve_memory.last_open_at is None
+                        or (now - valve_memory.last_open_at).total_seconds() >= config.exercise_idle_s - 3600)
                 if idle or valve_memory.exercise_until is not None:
                     if valve_memory.exercise_until is None:
                         valve_memory.exercise_until = exercise_end

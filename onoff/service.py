@@ -114,6 +114,9 @@ class ControlLoop:
         self.last_status: dict | None = None
         #: The boiler's last confirmed state (from reading it back), None until known.
         self.boiler_confirmed: dict | None = None
+        #: How often the boiler's status is read back between commands, seconds.
+        self.boiler_check_s = 900.0
+        self._boiler_checked_at: datetime | None = None
         self._bridges: dict[str, BridgeClient] = {}
         self._lock = threading.Lock()
 
@@ -237,6 +240,20 @@ class ControlLoop:
     def _apply_boiler(self, heat: bool, reason: str, status: dict, now: datetime, report: TickReport) -> None:
         if self.boiler is None:
             return
+        if self.boiler_confirmed is not None and self._boiler_checked_at is not None \
+                and (now - self._boiler_checked_at).total_seconds() >= self.boiler_check_s:
+            # Someone may have changed the thermostat by hand: look, so a difference gets corrected.
+            self._boiler_checked_at = now
+            try:
+                seen = self.boiler.status()
+            except DeviceError as exc:
+                log.info("Could not read the boiler's status (%s); trying again later", exc)
+            else:
+                if (seen["user_mode"], seen["heat_demand"]) != (self.boiler_confirmed["user_mode"],
+                                                                self.boiler_confirmed["heat_demand"]):
+                    log.warning("The boiler reports %s mode, setpoint %s °C, which this loop did not set; "
+                                "setting it back", seen["user_mode"], seen["setpoint_c"])
+                    self.boiler_confirmed = seen
         known = self.boiler_confirmed or status.get("boiler") or None
         if known is not None and known.get("user_mode") == "manual" and bool(known.get("heat_demand")) == heat:
             return
@@ -253,6 +270,7 @@ class ControlLoop:
             return
         self.boiler_backoff.succeeded("boiler")
         self.boiler_confirmed = confirmed
+        self._boiler_checked_at = now
         report.boiler_confirmed = confirmed
         log.info("Boiler confirmed %s (setpoint %s °C, %s): %s", "heat" if confirmed["heat_demand"] else "no heat",
                  confirmed["setpoint_c"], confirmed["indicator"], reason)

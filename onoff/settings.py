@@ -56,6 +56,13 @@ class OnoffSettings(ServiceSettings):
     window_drop_k: float = Field(1.0, gt=0, le=10)
     window_close_min: float = Field(20.0, ge=1, le=120)
 
+    @field_validator("nefit_url", "latitude", "longitude", "weather_cache_path", "spool_dir", "service_token",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        # HEATING_NEFIT_URL= (empty) in a .env or compose file means "none", not an invalid value.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:

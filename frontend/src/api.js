@@ -95,6 +95,7 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     }
     if (!response.ok) {
       const error = new ApiError(response.status, payload, payload ? '' : text)
+      error.method = method
       if (error.isUnauthorized && reportUnauthorized && onUnauthorized) onUnauthorized(error)
       throw error
     }

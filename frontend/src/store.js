@@ -8,8 +8,10 @@ export const session = reactive({
   authenticated: false,
   readsOpen: true,
   loginPossible: true,
-  // Set when a change was refused for lack of credentials: the login view says so.
+  // Set when a request was refused for lack of credentials: the login view says so.
   loginReason: '',
+  // Whether that request was a change (not saved) or a read (reads need a login here).
+  loginForWrite: true,
 })
 
 export const route = reactive({ path: '/', parts: [] })
@@ -39,6 +41,7 @@ export const api = createApi({
   onUnauthorized(error) {
     session.authenticated = false
     session.loginReason = error.message
+    session.loginForWrite = error.method !== 'GET'
   },
 })
 

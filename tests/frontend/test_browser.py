@@ -219,6 +219,13 @@ def test_login(house, screenshot_dir):
     run_script("login", house, screenshot_dir)
 
 
+def test_a_house_that_hides_its_readings_asks_for_the_password_first(built_page, make_api_server, screenshot_dir):
+    server = make_api_server(static_dir=str(built_page), tz=HOME_TZ, reads_require_auth=True)
+    ids = House(server).build()
+    assert requests.get(f"{server.url}/api/status", timeout=10).status_code == 401
+    run_script("private", (server, ids), screenshot_dir)
+
+
 def test_setup_adds_a_heard_thermometer_with_one_click_and_a_bridge(house, screenshot_dir):
     server, ids = house
     run_script("setup", house, screenshot_dir)

@@ -282,3 +282,15 @@ def test_simulated_house_cold_morning(api_server):
         boiler_rows = conn.execute("SELECT heat_demand FROM boiler_states ORDER BY time, id").fetchall()
     assert recorded > len(sim.valves)
     assert [True] in [list(r) for r in boiler_rows] and [False] in [list(r) for r in boiler_rows]
+
+
+def test_a_boiler_changed_by_hand_is_set_back(house):
+    for _ in range(8):
+        house.minute()
+    assert house.boiler_states()[-1]["heat_demand"] is True
+    # Someone puts the thermostat back on its clock program.
+    house.nefit.write("/heatingCircuits/hc1/usermode", "clock")
+    for _ in range(16):
+        house.minute()
+    assert house.nefit.status()["user mode"] == "manual"
+    assert house.boiler_states()[-1]["heat_demand"] is True and len(house.boiler_states()) == 3

@@ -110,3 +110,14 @@ describe('listOf', () => {
     expect(listOf(null, 'rooms')).toEqual([])
   })
 })
+
+it('tells a refused read from a refused change', async () => {
+  // Detail as home-heating's controller_api/auth.py words it.
+  const refusal = () => ({ status: 401, body: { title: 'Unauthorized', status: 401, detail: 'log in with the household password, or send the service token' } })
+  server = await startServer({ 'GET /api/status': refusal, 'PATCH /api/rooms/1': refusal })
+  const methods = []
+  const api = client({ onUnauthorized: (error) => methods.push(error.method) })
+  await api.status().catch(() => {})
+  await api.updateRoom(1, { name: 'Lounge' }).catch(() => {})
+  expect(methods).toEqual(['GET', 'PATCH'])
+})

@@ -1,0 +1,93 @@
+"""The simulated Nefit: thermostat in manual and clock mode, hot-water priority, the backend writes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.boiler import BoilerRejected, NefitBoiler, UnknownPath
+from simulator.house import load_house
+
+
+@pytest.fixture
+def boiler():
+    return NefitBoiler(load_house())
+
+
+def _step(boiler, sensor_c, week_minute=2 * 1440 + 12 * 60, loop_c=40.0):
+    n = 8
+    return boiler.control(60.0, week_minute, sensor_c, 5.0, loop_c, np.full(n, 30.0), np.full(n, 300.0))
+
+
+def test_manual_mode_heats_below_the_setpoint_with_hysteresis(boiler):
+    boiler.bridge_post("heatingCircuits/hc1/usermode", "manual")
+    boiler.bridge_post("heatingCircuits/hc1/temperatureRoomManual", 20.0)
+    half = boiler.spec.hysteresis_k / 2
+    assert _step(boiler, 20.0 - half - 0.01).pump_on
+    assert _step(boiler, 20.0).pump_on  # inside the band: keeps heating
+    assert not _step(boiler, 20.0 + half + 0.01).pump_on
+    assert not _step(boiler, 20.0).pump_on  # inside the band: stays off
+
+
+def test_clock_mode_follows_the_living_room_program(boiler):
+    # Wednesday 03:00: the night setback of 16 °C; 18:00: 20.5 °C.
+    assert not _step(boiler, 18.0, week_minute=2 * 1440 + 3 * 60).pump_on
+    step = _step(boiler, 18.0, week_minute=2 * 1440 + 18 * 60)
+    assert step.pump_on and step.indicator == "central heating" and step.burner_w > 0
+    assert boiler.status()["temp setpoint"] == 20.5
+
+
+def test_override_in_clock_mode_ends_at_the_next_switch_point(boiler):
+    boiler.bridge_post("heatingCircuits/hc1/manualTempOverride/temperature", 22.0)
+    boiler.bridge_post("heatingCircuits/hc1/manualTempOverride/status", "on")
+    _step(boiler, 19.0, week_minute=2 * 1440 + 18 * 60)
+    assert boiler.setpoint_c() == 22.0
+    _step(boiler, 19.0, week_minute=2 * 1440 + 22 * 60 + 31)  # past the 22:30 switch point
+    assert boiler.setpoint_c() == 16.0 and not boiler.override_on
+
+
+def test_hot_water_takes_priority_and_burns_gas(boiler):
+    boiler.ask_heat(True)
+    draw = boiler.spec.hot_water[0]
+    gas_before = boiler.gas_m3
+    step = _step(boiler, 15.0, week_minute=draw[0] * 1440 + draw[1])
+    assert step.indicator == "hot water" and not step.pump_on and step.hot_water_w > 0
+    expected_m3 = step.hot_water_w * 60 / boiler.spec.efficiency / 3.6e6 / boiler.spec.gas_kwh_per_m3
+    assert boiler.gas_m3 - gas_before == pytest.approx(expected_m3)
+
+
+def test_burner_modulates_within_limits_and_counts_starts(boiler):
+    boiler.ask_heat(True)
+    step = _step(boiler, 15.0, loop_c=20.0)
+    assert boiler.spec.power_min_kw * 1000 <= step.burner_w <= boiler.spec.power_max_kw * 1000
+    assert boiler.books.starts == 1
+    hot = boiler.supply_setpoint_c(5.0) + boiler.spec.burner_off_above_k + 1
+    assert _step(boiler, 15.0, loop_c=hot).burner_w == 0  # anti-cycling: water too hot
+    assert boiler.books.burn_lengths_s == [60.0]
+
+
+def test_ask_heat_writes_like_the_control_loop(boiler):
+    boiler.ask_heat(False)
+    assert boiler.bridge_get("heatingCircuits/hc1/usermode")["value"] == "manual"
+    assert boiler.bridge_get("/heatingCircuits/hc1/temperatureRoomManual")["value"] == 5.0
+    boiler.ask_heat(None)
+    assert boiler.status()["user mode"] == "clock"
+
+
+@pytest.mark.parametrize("path,value", [
+    ("heatingCircuits/hc1/usermode", "eco"),
+    ("heatingCircuits/hc1/temperatureRoomManual", 31),
+    ("heatingCircuits/hc1/temperatureRoomManual", "warm"),
+    ("heatingCircuits/hc1/manualTempOverride/status", True),
+])
+def test_bad_writes_are_refused_and_change_nothing(boiler, path, value):
+    before = boiler.status()
+    with pytest.raises(BoilerRejected):
+        boiler.bridge_post(path, value)
+    assert boiler.status() == before
+
+
+def test_unknown_paths(boiler):
+    with pytest.raises(UnknownPath):
+        boiler.bridge_get("/ecus/rrc/nonsense")
+    with pytest.raises(UnknownPath):
+        boiler.bridge_post("/system/appliance/systemPressure", 2.0)
