@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[sim,test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
-test: test-python test-frontend
+test: test-frontend test-python
 
 test-python: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

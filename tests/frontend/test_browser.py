@@ -116,7 +116,7 @@ class House:
 
 
 @pytest.fixture
-def house(built_page, make_api_server, tmp_path):
+def house(built_page, make_api_server):
     server = make_api_server(static_dir=str(built_page), tz=HOME_TZ)
     ids = House(server).build()
     return server, ids
@@ -126,6 +126,8 @@ def house(built_page, make_api_server, tmp_path):
 def screenshot_dir() -> Path:
     folder = Path(os.environ.get("HEATING_SCREENSHOT_DIR", FRONTEND / "tests" / "browser" / "screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
+    for old_failure in folder.glob("failure-*.png"):
+        old_failure.unlink()
     return folder
 
 
@@ -226,7 +228,7 @@ def test_a_house_that_hides_its_readings_asks_for_the_password_first(built_page,
     run_script("private", (server, ids), screenshot_dir)
 
 
-def test_setup_adds_a_heard_thermometer_with_one_click_and_a_bridge(house, screenshot_dir):
+def test_setup_adds_a_heard_thermometer_with_one_click_a_bridge_and_edits_a_room(house, screenshot_dir):
     server, ids = house
     run_script("setup", house, screenshot_dir)
     thermometers = _api(server, "/api/thermometers")["thermometers"]
@@ -235,6 +237,10 @@ def test_setup_adds_a_heard_thermometer_with_one_click_and_a_bridge(house, scree
     assert _api(server, "/api/thermometers/heard")["heard"] == []
     bridges = {b["name"]: b["base_url"] for b in _api(server, "/api/bridges")["bridges"]}
     assert bridges["Attic ESP32"] == "http://127.0.0.1:8099"
+    bedroom = _api(server, f"/api/rooms/{ids['bedroom']}")
+    assert (bedroom["name"], bedroom["default_temp_c"], bedroom["control"]) == ("Main bedroom", 18.5, "manual")
+    # Fields left alone keep their values.
+    assert (bedroom["frost_temp_c"], bedroom["sort_order"]) == (7.0, 1)
 
 
 def test_screenshots_of_every_view(house, screenshot_dir):

@@ -1,5 +1,6 @@
 // Adds a thermometer that was heard but not configured with one click, and a
-// bridge through the form; the pytest side checks both exist in the API.
+// bridge through the form, and edits a room; the pytest side checks all
+// three in the API.
 import { env, expect, login, open, run } from './lib.mjs'
 
 await run('setup', async ({ newPage }) => {
@@ -25,4 +26,12 @@ await run('setup', async ({ newPage }) => {
   await form.locator('[data-field=base_url]').fill('http://127.0.0.1:8099')
   await form.locator('[data-test=entity-add-save]').click()
   await bridges.locator('[data-test=bridge-row]').filter({ hasText: 'Attic ESP32' }).waitFor()
+
+  const bedroom = page.locator(`[data-test=room-row][data-id="${env.house.bedroom}"]`)
+  await bedroom.locator('[data-test=entity-edit]').click()
+  await bedroom.locator('[data-field=name]').fill('Main bedroom')
+  await bedroom.locator('[data-field=default_temp_c]').fill('18.5')
+  await bedroom.locator('[data-field=control]').selectOption('manual')
+  await bedroom.locator('[data-test=entity-save]').click()
+  await page.locator('[data-test=room-row]').filter({ hasText: 'Main bedroom' }).locator('[data-test=entity-edit]').waitFor()
 })

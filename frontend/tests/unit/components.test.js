@@ -5,6 +5,9 @@ import { createApi } from '../../src/api.js'
 import ScheduleEditor from '../../src/components/ScheduleEditor.vue'
 import DayBar from '../../src/components/DayBar.vue'
 import RoomCard from '../../src/components/RoomCard.vue'
+import EntitySection from '../../src/components/EntitySection.vue'
+import ModePanel from '../../src/components/ModePanel.vue'
+import OverridePanel from '../../src/components/OverridePanel.vue'
 import { daysFromApi } from '../../src/schedule.js'
 import { nodeFetch, startServer } from './httpServer.js'
 
@@ -138,5 +141,107 @@ describe('RoomCard', () => {
     expect(problems[0]).toContain('Thermometer silent for 2 h')
     expect(problems[1]).toContain('battery low (9 %)')
     expect(wrapper.find('[data-test=room-target]').text()).toContain('by the schedule')
+  })
+})
+
+describe('EntitySection', () => {
+  // A room as GET /api/rooms lists it (home-heating docs/api.md, "Rooms").
+  const ROOM = { id: 1, name: 'Living room', sort_order: 0, default_temp_c: 18.0, frost_temp_c: 7.0, control: 'auto' }
+  const FIELDS = [
+    { key: 'name', label: 'Name', required: true },
+    { key: 'default_temp_c', label: 'Default', type: 'number' },
+    { key: 'frost_temp_c', label: 'Frost', type: 'number' },
+    { key: 'control', label: 'Control', type: 'select', options: [{ value: 'auto', label: 'auto' }, { value: 'manual', label: 'manual' }] },
+  ]
+
+  async function mountRooms(routes) {
+    server = await startServer(routes)
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    return mount(EntitySection, { props: {
+      title: 'Rooms', kind: 'room', items: [ROOM], fields: FIELDS,
+      summary: (r) => ({ title: r.name, detail: '' }),
+      create: api.createRoom, update: api.updateRoom, remove: api.deleteRoom,
+    } })
+  }
+
+  it('sends only what was changed', async () => {
+    const wrapper = await mountRooms({ 'PATCH /api/rooms/1': (_, body) => ({ status: 200, body: { ...ROOM, ...body } }) })
+    await wrapper.find('[data-test=entity-edit]').trigger('click')
+    await wrapper.find('[data-field=name]').setValue('Lounge')
+    await wrapper.find('[data-field=control]').setValue('manual')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests.map((r) => [r.method, r.path, r.body])).toEqual([['PATCH', '/api/rooms/1', { name: 'Lounge', control: 'manual' }]])
+    expect(wrapper.emitted('changed')).toHaveLength(1)
+  })
+
+  it('shows the API’s refusal of a delete next to the room', async () => {
+    // The 409 detail as home-heating's controller_api/rooms.py words it (delete_room).
+    const detail = 'room 1 still has 1 valve(s); move or delete them first'
+    const wrapper = await mountRooms({ 'DELETE /api/rooms/1': () => ({ status: 409, body: { type: 'about:blank', title: 'Conflict', status: 409, detail } }) })
+    await wrapper.find('[data-test=entity-delete]').trigger('click')
+    await wrapper.find('[data-test=entity-delete-confirm]').trigger('click')
+    await settle()
+    expect(wrapper.find('[data-test=entity-error]').text()).toBe(detail)
+    expect(wrapper.emitted('changed')).toBeUndefined()
+  })
+})
+
+describe('ModePanel', () => {
+  // The house mode as GET /api/mode answers it (home-heating docs/api.md, "House mode").
+  const HOME = { mode: 'home', away_temp_c: 15.0, holiday_temp_c: 12.0, holiday_until: null }
+
+  it('needs a return date for a holiday and sends it as a date', async () => {
+    server = await startServer({ 'PUT /api/mode': (_, body) => ({ status: 200, body }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(ModePanel, { props: { mode: HOME, api } })
+    await wrapper.find('[data-test=mode-edit]').trigger('click')
+    await wrapper.find('[data-test=mode-holiday]').setValue(true)
+    expect(wrapper.text()).toContain('Choose the day you come back.')
+    expect(wrapper.find('[data-test=mode-save]').attributes('disabled')).toBeDefined()
+    await wrapper.find('[data-test=holiday-until]').setValue('2026-02-01')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ mode: 'holiday', away_temp_c: 15, holiday_temp_c: 12, holiday_until: '2026-02-01' })
+    expect(wrapper.emitted('changed')).toHaveLength(1)
+  })
+})
+
+describe('OverridePanel', () => {
+  const ROOM = { id: 3, name: 'Study', target_c: 17.5, target_source: 'default', override: null }
+  const NOW = new Date('2026-01-12T05:30:00Z')
+
+  it('shows the API’s words when it refuses an override', async () => {
+    // The 422 detail as home-heating's controller_api/rooms.py words it (put_override).
+    const detail = 'until: this room has no switch points; give a time'
+    server = await startServer({ 'PUT /api/rooms/3/override': () => ({ status: 422, body: { type: 'about:blank', title: 'Unprocessable Content', status: 422, detail } }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(OverridePanel, { props: { room: ROOM, now: NOW, api } })
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ temperature_c: 17.5, until: 'next_switch' })
+    expect(wrapper.find('[data-test=override-error]').text()).toBe(detail)
+    expect(wrapper.emitted('changed')).toBeUndefined()
+  })
+
+  it('sends an end time as an instant with its offset, and a boost in minutes', async () => {
+    server = await startServer({
+      'PUT /api/rooms/3/override': (_, body) => ({ status: 200, body: { override: { kind: 'manual', ...body } } }),
+      'POST /api/rooms/3/boost': (_, body) => ({ status: 200, body: { override: { kind: 'boost', temperature_c: 30 } } }),
+    })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(OverridePanel, { props: { room: ROOM, now: NOW, api } })
+    await wrapper.find('[data-test=override-temp]').setValue('21')
+    await wrapper.find('[data-test=until-time]').setValue(true)
+    await wrapper.find('[data-test=override-until]').setValue('2030-01-12T23:00')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    await wrapper.find('[data-test=boost-30]').trigger('click')
+    await settle()
+    const [override, boost] = server.requests
+    expect(override.body.temperature_c).toBe(21)
+    expect(new Date(override.body.until).getTime()).toBe(new Date('2030-01-12T23:00').getTime())
+    expect(override.body.until).toMatch(/Z$|[+-]\d\d:\d\d$/)
+    expect(boost.body).toEqual({ minutes: 30 })
   })
 })
