@@ -205,8 +205,7 @@ class Stack:
         args = [sys.executable, "-m", "simulator", "run",
                 "--host", "127.0.0.1",
                 "--http-port", str(self.ports["sim_http"]),
-                "--bridge-port", f"pi={self.ports['bridge_pi']}",
-                "--bridge-port", f"esp32={self.ports['bridge_esp32']}",
+                *self._bridge_port_args(),
                 "--nefit-port", str(self.ports["nefit"]),
                 "--p1-port", str(self.ports["p1"])]
         if self.config.house_file:
@@ -214,6 +213,11 @@ class Stack:
         child = self._spawn("simulator", args, self._env())
         self._wait_http(child, f"{self.sim_url}/health")
         self._wait_http(child, f"http://127.0.0.1:{self.ports['nefit']}/api/status")
+
+    def _bridge_port_args(self) -> list[str]:
+        # The default house's bridges: the Pi's own and an ESP32 in the attic.
+        return ["--bridge-port", f"pi={self.ports['bridge_pi']}",
+                "--bridge-port", f"esp32-attic={self.ports['bridge_esp32']}"]
 
     def _start_api(self) -> None:
         dist = ROOT / "frontend" / "dist"
@@ -225,9 +229,7 @@ class Stack:
 
     def _provision(self) -> None:
         args = [sys.executable, "-m", "simulator", "provision", "--api", self.api_url,
-                "--token", self.service_token,
-                "--bridge-url", f"pi=http://127.0.0.1:{self.ports['bridge_pi']}",
-                "--bridge-url", f"esp32=http://127.0.0.1:{self.ports['bridge_esp32']}"]
+                "--token", self.service_token, "--bridge-host", "127.0.0.1", *self._bridge_port_args()]
         if self.config.house_file:
             args += ["--house", str(self.config.house_file)]
         log_path = self.config.workdir / "logs" / "provision.log"

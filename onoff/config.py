@@ -36,6 +36,10 @@ class ControlConfig:
     #: ... burns at least this long, and pauses at least this long.
     boiler_min_burn_s: float = 600.0
     boiler_min_pause_s: float = 300.0
+    #: Sharing burns: with less than this radiator power asking (W), the boiler waits up to
+    #: boiler_demand_wait_s for more rooms before it fires; 0 fires at once.
+    boiler_min_demand_w: float = 0.0
+    boiler_demand_wait_s: float = 900.0
     #: A valve on its own thermostat (manual room, stale thermometer) that reports at least this
     #: opening asks the boiler for heat.
     own_thermostat_demand_pct: int = 25
@@ -49,7 +53,7 @@ class ControlConfig:
     preheat_default_rate_k_per_h: float = 1.0
     preheat_min_rate_k_per_h: float = 0.2
     preheat_max_rate_k_per_h: float = 6.0
-    preheat_max_lead_s: float = 4 * 3600.0
+    preheat_max_lead_s: float = 2 * 3600.0
     #: Time added to the predicted heat-up: radiator water and metal warm up first.
     preheat_dead_time_s: float = 900.0
     #: Coasting: within this long before a switch point that lowers the target, steer to the lower

@@ -65,6 +65,8 @@ class ValveMemory:
 class BoilerMemory:
     heat: bool | None = None
     since: datetime | None = None
+    #: Since when rooms have been asking for heat while the boiler was off.
+    demand_since: datetime | None = None
     last_recorded: tuple | None = None
 
 
@@ -99,6 +101,8 @@ class RoomView:
     target_c: float
     hysteresis_k: float
     heating: bool
+    #: Whether the boiler is burning (as last decided): a room may join a burn that runs anyway.
+    boiler_heat: bool = False
 
 
 def round_half(temp_c: float) -> float:
@@ -199,6 +203,10 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
     if state.started_at is None:
         state.started_at = now
     weather = weather or {}
+    if state.boiler.heat is None:
+        # A boiler this loop set to manual heat before a restart is still burning.
+        boiler = status.get("boiler") or {}
+        state.boiler.heat = bool(boiler.get("heat_demand")) and boiler.get("user_mode") == "manual"
     _observe_valves(status, now, state, config)
     strategy.observe(status, now, state, config)
 
@@ -206,6 +214,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
     decisions: list[dict] = []
     to_record: list[dict] = []
     demand_reasons: list[str] = []
+    demand_w = 0.0
     waiting_for_valves = False
 
     exercise_start, exercise_end = _exercise_window(now, config)
@@ -251,7 +260,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
                 memory.window_until = None
                 view = RoomView(room=room, temp_c=float(temp), target_c=float(target),
                                 hysteresis_k=float(room.get("hysteresis_k") if room.get("hysteresis_k") is not None else 0.3),
-                                heating=memory.heating)
+                                heating=memory.heating, boiler_heat=bool(state.boiler.heat))
                 want, reason, extra = strategy.decide(view, weather, now, config)
                 inputs.update(extra)
                 kind = "strategy"
@@ -304,12 +313,14 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
                      and (now - state.valves[v["mac"].upper()].open_since).total_seconds() >= config.boiler_open_delay_s]
             if ready:
                 demand_reasons.append(room.get("name", str(room_id)))
+                demand_w += sum(float(v.get("radiator_power_w") or 1000) for v in ready)
             elif valves:
                 waiting_for_valves = True
         elif outcome in (TARGET, LEAVE):
             opened = [v for v in valves if ((v.get("state") or {}).get("valve_pct") or 0) >= config.own_thermostat_demand_pct]
             if opened:
                 demand_reasons.append(f"{room.get('name', room_id)} (valve's own thermostat)")
+                demand_w += sum(float(v.get("radiator_power_w") or 1000) for v in opened)
 
         decision = {"time": now.isoformat().replace("+00:00", "Z"), "room_id": room_id, "strategy": strategy.name,
                     "inputs": inputs, "outcome": outcome, "reason": reason}
@@ -319,7 +330,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
             memory.last_recorded = record_key
             to_record.append(decision)
 
-    boiler_heat, boiler_reason = _decide_boiler(demand_reasons, waiting_for_valves, now, state, status, config)
+    boiler_heat, boiler_reason = _decide_boiler(demand_reasons, demand_w, waiting_for_valves, now, state, config)
     boiler_decision = {"time": now.isoformat().replace("+00:00", "Z"), "room_id": None, "strategy": strategy.name,
                        "inputs": {"rooms_asking": demand_reasons}, "outcome": "heat" if boiler_heat else "stop",
                        "reason": boiler_reason}
@@ -330,14 +341,18 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
     return TickResult(commands, boiler_heat, boiler_reason, decisions, to_record)
 
 
-def _decide_boiler(demand: list[str], waiting: bool, now: datetime, state: EngineState, status: dict,
+def _decide_boiler(demand: list[str], demand_w: float, waiting: bool, now: datetime, state: EngineState,
                    config: ControlConfig) -> tuple[bool, str]:
     memory = state.boiler
-    if memory.heat is None:
-        boiler = status.get("boiler") or {}
-        memory.heat = bool(boiler.get("heat_demand")) and boiler.get("user_mode") == "manual"
-        memory.since = None
     wanted = bool(demand)
+    if not wanted:
+        memory.demand_since = None
+    elif memory.demand_since is None:
+        memory.demand_since = now
+    if wanted and not memory.heat and demand_w < config.boiler_min_demand_w \
+            and (now - memory.demand_since).total_seconds() < config.boiler_demand_wait_s:
+        return False, (f"heat asked by {', '.join(demand)} ({demand_w:.0f} W of radiators): waiting up to "
+                       f"{config.boiler_demand_wait_s / 60:.0f} min for more rooms to share the burn")
     if wanted:
         reason = "heat asked by " + ", ".join(demand)
     elif waiting:

@@ -344,7 +344,23 @@ def run(settings: OnoffSettings) -> None:
     signal.signal(signal.SIGINT, on_signal)
     scheduler = BackgroundScheduler(timezone="UTC")
     interval_s = loop.clock.wall_seconds(settings.tick_s)
-    scheduler.add_job(loop.tick, "interval", seconds=interval_s, next_run_time=datetime.now(timezone.utc),
+    failures = 0
+
+    def safe_tick() -> None:
+        nonlocal failures
+        try:
+            loop.tick()
+            failures = 0
+        except Exception:  # a bug must not stop the heating: say so, try again, hand back if it persists
+            failures += 1
+            log.exception("The control tick failed (%d in a row); the next tick tries again", failures)
+            if failures == settings.api_down_ticks:
+                try:
+                    loop.hand_back("the control tick keeps failing")
+                except Exception:
+                    log.exception("Handing the house back failed too")
+
+    scheduler.add_job(safe_tick, "interval", seconds=interval_s, next_run_time=datetime.now(timezone.utc),
                       max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval_s)), id="tick")
     log.info("Control loop started: strategy %s, a tick every %g s, API %s, boiler %s", settings.strategy,
              settings.tick_s, settings.api_url, settings.nefit_url or "not driven")

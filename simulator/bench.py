@@ -42,8 +42,8 @@ class Scenario:
 
 #: Computed by ``choose_days`` on the default house (see docs/simulator.md).
 SCENARIOS = {
-    "peak": Scenario("peak", date(2026, 1, 19)),
-    "typical": Scenario("typical", date(2025, 12, 4)),
+    "peak": Scenario("peak", date(2026, 1, 7)),
+    "typical": Scenario("typical", date(2025, 11, 11)),
 }
 
 

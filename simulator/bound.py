@@ -139,7 +139,8 @@ class Bound:
             bounds += [(0.0, None)] * (2 * n)
         self.bounds = bounds
 
-    method = "highs"
+    #: HiGHS interior point: several times faster than simplex on this banded program.
+    method = "highs-ipm"
 
     def solve(self, max_discomfort_kh_per_room: float) -> BoundResult:
         """Least heat with mean discomfort per room ≤ the given Kh; ``BoundError`` if none exists."""

@@ -39,7 +39,9 @@ class NefitServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            # One connection per request: a kept-alive connection would block
+            # every other client of this one-at-a-time server.
+            protocol_version = "HTTP/1.0"
 
             def log_message(self, fmt, *args):  # the access log goes to debug, not stderr
                 log.debug("nefit %s", fmt % args)
@@ -105,8 +107,10 @@ class NefitServer:
                     return self._error("Error: body needs a value")
                 try:
                     server.boiler.bridge_post(path[len("/bridge"):], body["value"])
-                except (BoilerRejected, UnknownPath) as exc:
+                except BoilerRejected as exc:
                     return self._error(str(exc))
+                except UnknownPath as exc:
+                    return self._error(f"Error: INVALID_PATH {exc}")
                 log.info("boiler: %s set to %r", path[len("/bridge/"):], body["value"])
                 self._json({"status": "ok"})
 

@@ -48,7 +48,7 @@ class MeterValues:
     power_kw: float
     gas_time: datetime
     gas_m3: float
-    gas_meter_id: str
+    gas_meter_id: str  # the meter's equipment identifier as it appears in 0-1:96.1.0 (hex digits)
     equipment_id: str = "4530303034303031353934353934303131"
 
 
@@ -77,7 +77,7 @@ def telegram(values: MeterValues) -> str:
         f"1-0:21.7.0({values.power_kw:06.3f}*kW)",
         "1-0:22.7.0(00.000*kW)",
         "0-1:24.1.0(003)",
-        f"0-1:96.1.0({values.gas_meter_id.encode().hex()})",
+        f"0-1:96.1.0({values.gas_meter_id})",
         f"0-1:24.2.1({dsmr_time(values.gas_time)})({values.gas_m3:09.3f}*m3)",
     ]
     body = "\r\n".join(lines) + "\r\n!"

@@ -46,6 +46,9 @@ class Zoning:
     """Heat below target − hysteresis, stop at or above target + hysteresis, keep the state between."""
 
     name = "zoning"
+    #: Whether a room below its goal (but not yet below goal − hysteresis) starts heating while the
+    #: boiler burns anyway, so one burn serves several rooms.
+    joins_burns = False
 
     def observe(self, status: dict, now: datetime, state, config: ControlConfig) -> None:
         """Zoning learns nothing."""
@@ -72,4 +75,6 @@ class Zoning:
             return True, f"{temp:.1f} °C is below {label} − {view.hysteresis_k:g}", inputs
         if view.heating:
             return True, f"{temp:.1f} °C: heating on until {label} + {view.hysteresis_k:g}", inputs
+        if self.joins_burns and view.boiler_heat and temp < goal_c - 1e-9:
+            return True, f"{temp:.1f} °C is below {label} and the boiler is burning: joining the burn", inputs
         return False, f"{temp:.1f} °C: not heating until below {label} − {view.hysteresis_k:g}", inputs

@@ -259,3 +259,32 @@ def test_a_new_target_lifts_the_minimum_closed_time():
              status(room(temp=20.3, target=21.0, valves=[valve(state=CLOSED_STATE)]))]
     results, _ = run(ticks)
     assert [r.decisions[0]["outcome"] for r in results] == ["closed", "open"]
+
+
+def test_preheat_rooms_join_a_running_burn_and_zoning_rooms_wait():
+    # Room 1 is cold (the boiler burns for it); room 2 is 0.1 K below its target, inside the band.
+    burning = {"heat_demand": True, "user_mode": "manual", "setpoint_c": 30.0, "indicator": "central heating"}
+    snapshot = status(room(temp=19.0, valves=[valve(state=OPEN_STATE)]),
+                      room(temp=19.9, room_id=2, valves=[valve(mac="00:1A:22:0C:3B:5E", state=CLOSED_STATE,
+                                                               valve_id=2)]), boiler=burning)
+    (plain,), _ = run([snapshot], strategy="zoning")
+    (joining,), _ = run([snapshot], strategy="zoning-preheat")
+    assert plain.decisions[1]["outcome"] == "closed"
+    assert joining.decisions[1]["outcome"] == "open" and "joining the burn" in joining.decisions[1]["reason"]
+    # Without a burn, the room inside the band waits under both.
+    quiet = status(room(temp=20.0, valves=[valve(state=CLOSED_STATE)]),
+                   room(temp=19.9, room_id=2, valves=[valve(mac="00:1A:22:0C:3B:5E", state=CLOSED_STATE,
+                                                            valve_id=2)]))
+    (alone,), _ = run([quiet], strategy="zoning-preheat")
+    assert alone.decisions[1]["outcome"] == "closed"
+
+
+def test_sharing_burns_waits_for_more_radiator_power_up_to_a_limit():
+    # One 1500 W radiator asks; with a 2000 W minimum the boiler waits up to 5 min, then fires.
+    config = ControlConfig(boiler_min_demand_w=2000, boiler_demand_wait_s=300, min_open_s=0, min_closed_s=0)
+    cold_open = status(room(temp=19.0, valves=[valve(state=OPEN_STATE)]))
+    results, _ = run([cold_open] * 7, config=config)
+    assert [r.boiler_heat for r in results] == [False] * 5 + [True] * 2
+    assert "share the burn" in results[0].boiler_reason
+    (at_once,), _ = run([cold_open], config=ControlConfig())
+    assert at_once.boiler_heat is True

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from dsmr_parser import obis_references as obis
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
@@ -33,10 +32,10 @@ def test_dsmr_parser_accepts_the_telegram_and_its_checksum():
     assert text.startswith("/") and "\r\n!" in text
     TelegramParser.validate_checksum(text)
     parsed = TelegramParser(telegram_specifications.V5).parse(text)
-    assert parsed[obis.HOURLY_GAS_METER_READING].value == Decimal("4521.337")
-    assert parsed[obis.HOURLY_GAS_METER_READING].datetime == datetime(2026, 1, 12, 5, 25, tzinfo=timezone.utc)
-    assert parsed[obis.ELECTRICITY_USED_TARIFF_1].value == Decimal("1234.500")
-    assert parsed[obis.CURRENT_ELECTRICITY_USAGE].value == Decimal("0.420")
+    assert parsed.MBUS_METER_READING.value == Decimal("4521.337")
+    assert parsed.MBUS_METER_READING.datetime == datetime(2026, 1, 12, 5, 25, tzinfo=timezone.utc)
+    assert parsed.ELECTRICITY_USED_TARIFF_1.value == Decimal("1234.500")
+    assert parsed.CURRENT_ELECTRICITY_USAGE.value == Decimal("0.420")
 
 
 def test_a_corrupted_telegram_fails_the_checksum():
@@ -68,5 +67,5 @@ def test_server_streams_telegrams_over_tcp():
         server.stop()
     telegrams = [t for t in buffer.decode("ascii").split("/ISk5") if t]
     parser = TelegramParser(telegram_specifications.V5)
-    gas = [parser.parse("/ISk5" + t)[obis.HOURLY_GAS_METER_READING].value for t in telegrams[:3]]
+    gas = [parser.parse("/ISk5" + t).MBUS_METER_READING.value for t in telegrams[:3]]
     assert gas == [Decimal("4521.337"), Decimal("4521.337"), Decimal("4521.412")]

@@ -1,0 +1,99 @@
+"""Running controllers on the house: the energy books close, commands travel as eQ-3 frames, the status is the API's."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from simulator.controllers import ControlOutput, ValveSetting, make_controller
+from simulator.house import load_house
+from simulator.runner import run
+
+START = datetime(2026, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def house():
+    return load_house()
+
+
+@pytest.fixture(scope="module")
+def baseline(house):
+    return run(house, make_controller("single-thermostat"), START, 1, 2)
+
+
+def test_energy_balance_closes_within_one_percent(baseline):
+    energy = baseline.energy
+    assert energy["gas_heat_kwh"] > 50
+    assert energy["accounted_kwh"] == pytest.approx(energy["gas_heat_kwh"], rel=0.01)
+    assert energy["rooms_kwh"] > energy["hot_water_kwh"] > 0
+
+
+def test_baseline_keeps_the_living_room_near_its_program(baseline):
+    kpis = baseline.kpis()
+    assert kpis["occupied_cold_discomfort_kh"]["living"] < 12  # two days, thermostat in that room
+    assert kpis["valve_moves_per_valve_per_day_max"] == 0  # every valve stays open
+    assert 2 < kpis["boiler_starts_per_day"] < 100
+
+
+class Recorder:
+    """A controller that closes the study's valve, stops the boiler, and keeps every status it saw."""
+
+    name = "recorder"
+
+    def __init__(self):
+        self.statuses = []
+
+    def step(self, status, weather, now):
+        self.statuses.append((status, weather, now))
+        valves = {}
+        if len(self.statuses) == 1:
+            valves = {"00:1a:22:0c:3c:06": ValveSetting("manual", 4.5)}
+        return ControlOutput(valves=valves, boiler_heat=False)
+
+
+def test_commands_reach_the_valves_and_boiler_and_come_back_in_the_status(house):
+    recorder = Recorder()
+    result = run(house, recorder, START, 0, 0.25)
+    status, weather, now = recorder.statuses[-1]
+    assert now.tzinfo is not None and status["time"].endswith("Z")
+    study = next(r for r in status["rooms"] if r["name"] == "Study")
+    (valve,) = study["valves"]
+    assert valve["state"]["state"] == "closed" and valve["state"]["mode"] == "manual"
+    # The confirmed state is the valve's notification right after the command,
+    # sent before its motor moved.
+    assert valve["state"]["target_c"] == 4.5 and valve["state"]["valve_pct"] == 100
+    assert valve["bridge"]["name"] == "esp32-attic"
+    assert status["boiler"]["user_mode"] == "manual" and status["boiler"]["setpoint_c"] == 5.0
+    assert result.gas_space_m3 == 0  # asked not to heat: the burner never fired for the radiators
+    living = status["rooms"][0]
+    for key in ("id", "name", "temperature_c", "reading_time", "in_sync", "target_c", "target_source",
+                "current_switch_point", "next_switch_point", "thermometers", "valves", "hysteresis_k"):
+        assert key in living
+    assert living["in_sync"] and round(living["temperature_c"], 2) == living["temperature_c"]
+    assert len(weather["forecast"]) == 48 and "outdoor_temp_c" in weather
+
+
+def test_mibeacon_rooms_report_every_ten_minutes(house):
+    recorder = Recorder()
+    run(house, recorder, START, 0, 0.1)
+    kids = [next(r for r in s["rooms"] if r["name"] == "Kids' room") for s, _, _ in recorder.statuses]
+    times = {r["reading_time"] for r in kids}
+    assert len(times) in (14, 15)  # 144 minutes / 10
+    assert max(r["reading_age_s"] for r in kids) >= 540
+
+
+def test_onoff_strategies_run_through_the_same_interface(house):
+    from simulator.controllers import controller_names
+
+    others = [n for n in controller_names() if n != "single-thermostat"]
+    if not others:
+        pytest.skip("onoff provides no strategies in this tree")
+    result = run(house, make_controller(others[0]), START, 0, 0.5)
+    assert result.ticks == 720
+    assert result.energy["accounted_kwh"] == pytest.approx(result.energy["gas_heat_kwh"], rel=0.01)
+
+
+def test_unknown_controller_is_a_named_error():
+    with pytest.raises(KeyError, match="single-thermostat"):
+        make_controller("no-such-controller")
