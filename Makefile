@@ -26,7 +26,7 @@ test-frontend:
 	@if [ -f frontend/package.json ]; then $(MAKE) -C frontend test; fi
 
 demo: $(STAMP)
-	$(PY) -m demo
+	$(PY) -m demo $(ARGS)
 
 clean:
 	rm -rf $(VENV) .demo

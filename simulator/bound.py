@@ -43,7 +43,7 @@ class BoundResult:
     air_c: np.ndarray  # steps × rooms
 
 
-def _discretise(house: House) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _discretise(house: House, step_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact ZOH matrices of dx/dt = C⁻¹(A x + P u) for the air+fabric nodes: (Ad, Bd_heat, Bd_out)."""
     net = build_network(house)
     n = net.n
@@ -57,7 +57,7 @@ def _discretise(house: House) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a[n + idx, idx] += net.h_air_env
     cap = np.concatenate([net.c_air, net.c_env])
     m = a / cap[:, None]
-    ad = expm(m * STEP_S)
+    ad = expm(m * step_s)
     # ∫₀ᵀ e^{Ms} ds C⁻¹ = M⁻¹ (Ad − I) C⁻¹ for heat inputs (W) into the nodes.
     integral = np.linalg.solve(m, ad - np.eye(2 * n))
     bd = integral / cap[None, :]
@@ -73,11 +73,12 @@ class Bound:
     """The LP over one test window; ``solve(max_discomfort)`` and ``frontier(levels)``."""
 
     def __init__(self, house: House, boundary: Boundary, start_index: int, air_c: np.ndarray, env_c: np.ndarray,
-                 tick_s: float = 60.0):
+                 tick_s: float = 60.0, step_s: float = STEP_S):
         self.house = house
+        self.step_s = step_s
         net = build_network(house)
         n = net.n
-        per = int(round(STEP_S / tick_s))
+        per = int(round(step_s / tick_s))
         sl = slice(start_index, None)
         outdoor = _step_means(boundary.outdoor_c[sl], per)
         sun = _step_means(boundary.sun_wm2[sl], per)
@@ -86,7 +87,7 @@ class Bound:
         targets = boundary.target_c[sl][per - 1::per][: len(outdoor)]
         steps = len(outdoor)
         self.steps, self.n = steps, n
-        ad, bd, h_out = _discretise(house)
+        ad, bd, h_out = _discretise(house, step_s)
         solar = sun @ net.solar_area_m2.T  # steps × rooms
         heat_in = np.zeros((steps, 2 * n))
         heat_in[:, :n] = internal + 0.5 * solar + net.h_air_out[None, :] * outdoor[:, None]
@@ -125,12 +126,12 @@ class Bound:
         self.a_ub_steps = sparse.kron(sparse.identity(steps), per_step).tocsr()
         self.b_ub_steps = np.concatenate(
             [np.concatenate([-targets[t], targets[t] + WARM_BAND_K, [self.p_max / 1000.0]]) for t in range(steps)])
-        hours = STEP_S / 3600.0
+        hours = step_s / 3600.0
         comfort_row = np.zeros(width)
         comfort_row[3 * n:] = hours / n
         self.comfort_row = sparse.csr_matrix(np.tile(comfort_row, steps))
         cost = np.zeros(width)
-        cost[2 * n:3 * n] = STEP_S / 3600.0  # kWh of heat per kW
+        cost[2 * n:3 * n] = step_s / 3600.0  # kWh of heat per kW
         self.cost = np.tile(cost, steps)
         bounds = []
         for t in range(steps):
@@ -153,7 +154,7 @@ class Bound:
         z = result.x.reshape(self.steps, self.width)
         n = self.n
         heat_kwh = float(result.fun)
-        discomfort = float(z[:, 3 * n:].sum() * STEP_S / 3600.0 / n)
+        discomfort = float(z[:, 3 * n:].sum() * self.step_s / 3600.0 / n)
         boiler = self.house.boiler
         gas = heat_kwh / boiler.efficiency / boiler.gas_kwh_per_m3
         return BoundResult(discomfort, heat_kwh, gas, z[:, :n].copy())
