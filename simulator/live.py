@@ -33,6 +33,8 @@ log = logging.getLogger("simulator")
 
 #: Simulated seconds per physics step of the live house.
 STEP_S = 30.0
+#: Simulated seconds per step of the warm-up before the live run starts.
+WARMUP_STEP_S = 120.0
 #: How often (wall seconds) the live loop catches up with the clock and sends adverts.
 POLL_WALL_S = 0.2
 #: At most this many advertisements per device per wall second, however fast the clock runs.
@@ -71,10 +73,13 @@ class LiveHouse:
 
     def __init__(self, house: House, clock: Clock, *, host: str = "127.0.0.1", http_port: int = 8090,
                  nefit_port: int = 3000, p1_port: int = 2323, bridge_ports: dict[str, int] | None = None,
-                 log_every_s: float = 3600.0):
+                 log_every_s: float = 3600.0, warmup_days: float = 2.0):
         self.house = house
         self.clock = clock
-        self.sim = SimulatedHouse(house, clock.now())
+        # The house has lived before the demo starts: its walls and rooms hold the warmth of
+        # the last days' heating, not a uniform guess.
+        self.sim = SimulatedHouse(house, clock.now() - timedelta(days=warmup_days))
+        self._advance_until(clock.now(), WARMUP_STEP_S)
         self.advertisers = [Advertiser(r.thermometer.mac, r.thermometer.format, r.thermometer.name or "LYWSD03MMC",
                                        r.thermometer.bind_key, rssi_dbm=-60 - 3 * i)
                             for i, r in enumerate(house.rooms)]
@@ -95,6 +100,11 @@ class LiveHouse:
         self.http.daemon_threads = True
 
     # -- the house's own loop ------------------------------------------------------------
+
+    def _advance_until(self, target, step_s: float) -> None:
+        sim = self.sim
+        while sim.now + timedelta(seconds=step_s) <= target:
+            sim.advance(step_s, sim.inputs_at(sim.now + timedelta(seconds=step_s / 2)))
 
     def catch_up(self) -> None:
         """Advance the physics to the clock's now and publish due advertisements."""

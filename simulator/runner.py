@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time as wallclock
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 
+from controller_api import schedule as api_schedule
 from protocols import eq3
 from simulator.controllers import Controller, ControlOutput
 from simulator.house import House
@@ -85,7 +86,22 @@ class StatusBuilder:
             })
         self._switch_cache: list[tuple[int | None, tuple]] = [(None, (None, None))] * len(house.rooms)
         self._next_at = [float("inf")] * len(house.rooms)
+        self._api_points = [[api_schedule.SwitchPoint(p.weekday, time(p.minute // 60, p.minute % 60), p.value)
+                             for p in room.schedule] for room in house.rooms]
         self.boiler_heat: bool | None = None
+
+    def _switch_points(self, i: int, now: datetime) -> tuple[dict | None, dict | None]:
+        """The room's current and next switch point, resolved by the controller API's own rules."""
+        current, upcoming = api_schedule.schedule_at(self._api_points[i], now, self.sim.zone)
+
+        def shape(occurrence) -> dict | None:
+            if occurrence is None:
+                return None
+            point = occurrence.point
+            return {"weekday": point.weekday, "time": point.at_time.strftime("%H:%M"),
+                    "temperature_c": point.temperature_c, "at": _iso(occurrence.instant)}
+
+        return shape(current), shape(upcoming)
 
     def build(self, now: datetime, week_minute: int) -> dict:
         sim = self.sim
@@ -97,7 +113,7 @@ class StatusBuilder:
             index = schedule.index_at(week_minute)
             cached_index, points = self._switch_cache[i]
             if cached_index != index or now_ts >= self._next_at[i]:
-                points = schedule.current_and_next(now, sim.zone)
+                points = self._switch_points(i, now)
                 self._switch_cache[i] = (index, points)
                 self._next_at[i] = (datetime.fromisoformat(points[1]["at"].replace("Z", "+00:00")).timestamp()
                                     if points[1] else float("inf"))
@@ -113,7 +129,7 @@ class StatusBuilder:
             else:
                 age = int((now - reading.time).total_seconds())
                 room.update(temperature_c=reading.temperature_c, measured_temperature_c=reading.temperature_c,
-                            humidity_pct=reading.humidity_pct, battery_pct=90, reading_time=reading.time_iso,
+                            humidity_pct=reading.humidity_pct, battery_pct=93, reading_time=reading.time_iso,
                             reading_age_s=age, in_sync=age < STALE_AFTER_S)
             room.update(target_c=target, target_source=source, current_switch_point=points[0],
                         next_switch_point=points[1])
@@ -243,7 +259,6 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     daily: list[float] = []
     day_gas = sim.boiler.books.gas_ch_j
     trace_air = np.zeros((total, n)) if keep_trace else None
-    sensor = house.room_index(house.boiler.sensor_room)
     for k in range(total):
         now = datetime.fromtimestamp(b.times_s[k], tz=timezone.utc)
         if k == warm:
@@ -286,7 +301,6 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         if (k + 1) % 1440 == 0:
             daily.append((sim.boiler.books.gas_ch_j - day_gas) / 3.6e6 / house.boiler.gas_kwh_per_m3)
             day_gas = sim.boiler.books.gas_ch_j
-    del sensor
     books = sim.boiler.books
     if books_at_test is None:
         books_at_test = (0.0, 0.0, 0, 0, sim.energy_balance())

@@ -28,6 +28,8 @@ from simulator.weather import Weather
 
 #: Resolution of each advertisement format's temperature (°C).
 RESOLUTION_C = {"pvvx": 0.01, "bthome": 0.01, "atc1441": 0.1, "mibeacon": 0.1}
+#: Water vapour pressure indoors in a Dutch winter (Pa): about 45 % relative humidity at 20 °C.
+INDOOR_VAPOUR_PA = 1050.0
 #: Stock Xiaomi firmware sends a new reading about every ten minutes.
 MIBEACON_INTERVAL_S = 600.0
 
@@ -114,7 +116,6 @@ class SimulatedHouse:
         self.stored_at_start_j = self.state.stored_heat_j()
         self.readings: list[Reading | None] = [None] * n
         self._next_mibeacon = [start for _ in house.rooms]
-        self.humidity_pct = np.full(n, 50.0)
         self.electricity_kwh = [house.electricity.get("start_t1_kwh", 0.0), house.electricity.get("start_t2_kwh", 0.0)]
         self.power_kw = house.electricity.get("base_load_kw", 0.15)
         self.lock = threading.RLock()
@@ -181,9 +182,18 @@ class SimulatedHouse:
 
     # -- thermometers ----------------------------------------------------------------------
 
+    @property
+    def humidity_pct(self) -> np.ndarray:
+        """Relative humidity of each room: a constant indoor vapour pressure over the saturation
+        pressure at the room's temperature (Magnus formula), so warmer rooms read drier."""
+        air = self.state.air_c
+        saturation_pa = 610.94 * np.exp(17.625 * air / (air + 243.04))
+        return np.clip(100.0 * INDOOR_VAPOUR_PA / saturation_pa, 5.0, 95.0)
+
     def sense(self, now: datetime) -> None:
         """Let each thermometer take its reading if it is due, quantised like the real device."""
         with self.lock:
+            humidity_pct = self.humidity_pct
             for i, room in enumerate(self.house.rooms):
                 fmt = room.thermometer.format
                 if fmt == "mibeacon":
@@ -192,7 +202,7 @@ class SimulatedHouse:
                     self._next_mibeacon[i] = now + timedelta(seconds=MIBEACON_INTERVAL_S)
                 resolution = RESOLUTION_C[fmt]
                 temp = round(round(float(self.state.air_c[i]) / resolution) * resolution, 2)
-                humidity = round(float(self.humidity_pct[i]), 1 if fmt in ("atc1441", "mibeacon") else 2)
+                humidity = round(float(humidity_pct[i]), 0 if fmt == "atc1441" else 1 if fmt == "mibeacon" else 2)
                 self.readings[i] = Reading(temp, humidity, now)
 
     # -- valves through their real command bytes -------------------------------------------
