@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onoff: bad settings:\n{exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The scheduler would log every tick twice; the loop logs what it did instead.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     from onoff import service
 

@@ -26,7 +26,7 @@ from scipy.linalg import expm
 from scipy.optimize import linprog
 
 from simulator.house import House
-from simulator.runner import WARM_BAND_K, Boundary
+from simulator.runner import Boundary
 from simulator.thermal import DESIGN_DROP_K, NOMINAL_DT_K, RADIATOR_EXPONENT, build_network
 
 #: One-hour steps: on the peak fortnight the bound at the baseline's comfort is 137.86 m³ at
@@ -90,6 +90,7 @@ class Bound:
         internal = _step_means(boundary.internal_w[sl], per)
         # Targets and comfort periods at the end of each step, where the LP measures the air.
         targets = boundary.target_c[sl][per - 1::per][: len(outdoor)]
+        uppers = boundary.upper_c[sl][per - 1::per][: len(outdoor)]
         steps = len(outdoor)
         self.steps, self.n = steps, n
         ad, bd, h_out = _discretise(house, step_s)
@@ -141,7 +142,7 @@ class Bound:
         per_step = sparse.vstack([cold, warm, power])
         self.a_ub = sparse.kron(sparse.identity(steps), per_step).tocsr()
         self.b_ub = np.concatenate(
-            [np.concatenate([-targets[t], targets[t] + WARM_BAND_K, [self.p_max / 1000.0]]) for t in range(steps)])
+            [np.concatenate([-targets[t], uppers[t], [self.p_max / 1000.0]]) for t in range(steps)])
         cost = np.zeros(width)
         cost[2 * n:3 * n] = hours  # kWh of heat per kW
         self.cost = np.tile(cost, steps)

@@ -26,8 +26,14 @@ from simulator.thermal import ORIENTATION_ORDER
 TICK_S = 60.0
 STALE_AFTER_S = 900
 FROST_C = 7.0
-#: A temperature more than this above target counts as too warm (BOPTEST's comfort band).
+#: During the schedule's comfort periods a temperature more than this above target counts as
+#: too warm (docs/benchmark.md).
 WARM_BAND_K = 2.0
+#: Outside the comfort periods only a room above this counts as too warm: BOPTEST's unoccupied
+#: upper comfort bound (its cooling set point; ibpsa/project1-boptest
+#: testcases/bestest_hydronic/doc/index.html: 24 °C occupied, 30 °C unoccupied). A bedroom
+#: that stays at 18 °C through its 15 °C daytime setback is warmth nobody feels, not discomfort.
+UNOCCUPIED_UPPER_C = 30.0
 SHORT_BURN_S = 600.0
 
 
@@ -43,6 +49,19 @@ class Boundary:
     internal_w: np.ndarray  # minutes × rooms
     target_c: np.ndarray  # minutes × rooms
     occupied: np.ndarray  # minutes × rooms (comfort periods of the schedule)
+    #: minutes × rooms: above this a room is too warm (``upper_comfort_c``); derived when not given.
+    upper_c: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.upper_c is None:
+            self.upper_c = upper_comfort_c(self.target_c, self.occupied)
+
+
+def upper_comfort_c(target_c: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+    """The temperature above which a room counts as too warm: target + WARM_BAND_K in a comfort
+    period, UNOCCUPIED_UPPER_C outside one (never below target + WARM_BAND_K)."""
+    banded = np.asarray(target_c, dtype=float) + WARM_BAND_K
+    return np.where(occupied, banded, np.maximum(banded, UNOCCUPIED_UPPER_C))
 
 
 def boundary(sim: SimulatedHouse, start: datetime, minutes: int) -> Boundary:
@@ -210,11 +229,29 @@ class RunResult:
     state_at_test_start: dict
     daily_space_m3: list[float] = field(default_factory=list)
     trace: dict = field(default_factory=dict)
+    #: Per room over the test: the warm part of the discomfort (Kh) and the radiators' heat (kWh).
+    warm_kh: np.ndarray | None = None
+    heat_to_rooms_kwh: np.ndarray | None = None
+    #: Per room: whether it has a radiator with no valve (heated whenever the pump runs).
+    always_open: list[bool] = field(default_factory=list)
 
     def kpis(self) -> dict:
         days = self.test_days
         moves = np.array(list(self.valve_moves.values()), dtype=float) / days if self.valve_moves else np.zeros(1)
         short = sum(1 for b in self.burns_s if b < SHORT_BURN_S)
+        per_room = {}
+        for i, room in enumerate(self.rooms):
+            entry = {"cold_kh": round(float(self.cold_kh[i]), 2),
+                     "warm_kh": round(float(self.warm_kh[i]), 2) if self.warm_kh is not None else None,
+                     "occupied_cold_kh": round(float(self.occupied_cold_kh[i]), 2)}
+            if self.heat_to_rooms_kwh is not None:
+                entry["heat_kwh"] = round(float(self.heat_to_rooms_kwh[i]), 1)
+            per_room[room] = entry
+        open_share = None
+        if self.heat_to_rooms_kwh is not None and self.always_open and self.heat_to_rooms_kwh.sum() > 0:
+            open_share = round(float(self.heat_to_rooms_kwh[np.array(self.always_open)].sum()
+                                     / self.heat_to_rooms_kwh.sum()), 3)
+        burns = np.array(self.burns_s) if self.burns_s else np.zeros(0)
         return {
             "controller": self.controller,
             "test_start": _iso(self.test_start),
@@ -229,6 +266,12 @@ class RunResult:
             "gas_hot_water_m3": round(self.gas_hot_water_m3, 2),
             "boiler_starts_per_day": round(self.starts / days, 2),
             "short_burn_share": round(short / len(self.burns_s), 3) if self.burns_s else 0.0,
+            "burn_median_min": round(float(np.median(burns)) / 60.0, 1) if burns.size else 0.0,
+            "heat_to_rooms_kwh": round(float(self.heat_to_rooms_kwh.sum()), 1)
+            if self.heat_to_rooms_kwh is not None else None,
+            # Radiators without a valve (the hall) take heat whenever the pump runs, asked or not.
+            "always_open_heat_share": open_share,
+            "rooms": per_room,
             "valve_moves_per_valve_per_day_mean": round(float(moves.mean()), 2),
             "valve_moves_per_valve_per_day_max": round(float(moves.max()), 2),
             "compute_ratio": self.compute_s / max(self.ticks, 1) / TICK_S,
@@ -256,6 +299,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     moves = {m: 0 for m in macs}
     books_at_test = None
     state_at_test = None
+    room_heat_at_test = sim.books.heat_to_rooms_j.copy()
     daily: list[float] = []
     day_gas = sim.boiler.books.gas_ch_j
     trace_air = np.zeros((total, n)) if keep_trace else None
@@ -265,6 +309,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
             books = sim.boiler.books
             books_at_test = (books.gas_ch_j, books.gas_hw_j, books.starts, len(books.burn_lengths_s),
                              sim.energy_balance())
+            room_heat_at_test = sim.books.heat_to_rooms_j.copy()
             state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
                              "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
         week_minute = int(b.week_minutes[k])
@@ -288,7 +333,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
             target = b.target_c[k]
             c = np.maximum(target - air, 0.0) / 60.0
             cold += c
-            warmk += np.maximum(air - target - WARM_BAND_K, 0.0) / 60.0
+            warmk += np.maximum(air - b.upper_c[k], 0.0) / 60.0
             occ_cold += np.where(b.occupied[k], c, 0.0)
             for m in macs:
                 is_open = sim.valves[m].valve_pct > 0
@@ -304,6 +349,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     books = sim.boiler.books
     if books_at_test is None:
         books_at_test = (0.0, 0.0, 0, 0, sim.energy_balance())
+        room_heat_at_test = sim.books.heat_to_rooms_j.copy()
         state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
                          "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
     per_m3 = 3.6e6 * house.boiler.gas_kwh_per_m3
@@ -317,7 +363,9 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         gas_kwh=(gas_ch + gas_hw) * house.boiler.gas_kwh_per_m3,
         starts=books.starts - books_at_test[2], burns_s=books.burn_lengths_s[books_at_test[3]:],
         valve_moves=moves, compute_s=compute_s, ticks=total - warm, energy=sim.energy_balance(),
-        state_at_test_start=state_at_test, daily_space_m3=daily,
+        state_at_test_start=state_at_test, daily_space_m3=daily, warm_kh=warmk,
+        heat_to_rooms_kwh=(sim.books.heat_to_rooms_j - room_heat_at_test) / 3.6e6,
+        always_open=[r.open_radiator_w > 0 and not r.valves for r in house.rooms],
     )
     if keep_trace:
         result.trace = {"air_c": trace_air, "boundary": b}

@@ -1,13 +1,14 @@
 """The benchmark: the season's gas is plausible, the scenario dates are the computed ones, the bound holds."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import numpy as np
 import pytest
 
 from simulator import bench
-from simulator.bound import Bound
+from simulator.bound import Bound, BoundError
 from simulator.controllers import controller_names, make_controller
 from simulator.house import load_house
 from simulator.runner import run
@@ -77,3 +78,29 @@ def test_report_and_plot(house, tmp_path, monkeypatch):
     path = tmp_path / "plot.png"
     bench.plot(report, str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bound_counts_warmth_as_discomfort_only_in_comfort_periods(house):
+    # Heat forbidden and every target far below the rooms' temperatures: all discomfort the LP
+    # sees is warmth, which BOPTEST's band counts in comfort periods and not outside them.
+    class Off:
+        name = "off"
+
+        def step(self, status, weather, now):
+            from simulator.controllers import ControlOutput
+            return ControlOutput(boiler_heat=False)
+
+    start = datetime(2026, 1, 2, tzinfo=house.zone)
+    result = run(house, Off(), start, 0, 1, keep_trace=True)
+    state = {"air_c": np.full(len(house.rooms), 18.0), "env_c": np.full(len(house.rooms), 17.0)}
+    base = result.trace["boundary"]
+    low = np.full_like(base.target_c, 5.0)
+    bounds = {}
+    for occupied in (True, False):
+        boundary = dataclasses.replace(base, target_c=low, occupied=np.full_like(base.occupied, occupied),
+                                       upper_c=None)
+        bounds[occupied] = Bound(house, boundary, 0, state["air_c"], state["env_c"])
+        bounds[occupied]._upper[:, 2 * bounds[occupied].n:3 * bounds[occupied].n] = 0.0
+    with pytest.raises(BoundError):
+        bounds[True].solve(1.0)  # rooms at 10–18 °C against a 7 °C limit all day: no way to 1 Kh
+    assert bounds[False].solve(0.01).discomfort_kh_per_room <= 0.01

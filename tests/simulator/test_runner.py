@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from simulator.controllers import ControlOutput, ValveSetting, make_controller
 from simulator.house import load_house
-from simulator.runner import run
+from simulator.runner import run, upper_comfort_c
 
 START = datetime(2026, 1, 10, tzinfo=timezone.utc)
 
@@ -97,3 +98,47 @@ def test_onoff_strategies_run_through_the_same_interface(house):
 def test_unknown_controller_is_a_named_error():
     with pytest.raises(KeyError, match="single-thermostat"):
         make_controller("no-such-controller")
+
+
+class HeatEverywhere:
+    """Every valve open and the boiler asked for heat all the time."""
+
+    name = "heat-everywhere"
+
+    def step(self, status, weather, now):
+        valves = {v["mac"]: ValveSetting("manual", 30.0) for room in status["rooms"] for v in room["valves"]}
+        return ControlOutput(valves=valves, boiler_heat=True)
+
+
+def test_the_warm_limit_is_target_plus_band_in_comfort_periods_and_boptests_30_c_outside():
+    target = np.array([[15.0, 20.0], [29.0, 18.0]])
+    occupied = np.array([[False, True], [False, False]])
+    assert upper_comfort_c(target, occupied).tolist() == [[30.0, 22.0], [31.0, 30.0]]
+
+
+def test_a_warm_room_in_its_setback_is_not_counted_as_discomfort(house):
+    # Saturday 09:00–15:00 local: the bedroom's schedule is at its 15 °C setback (08:00–21:30).
+    start = datetime(2026, 1, 10, 9, 0, tzinfo=house.zone)
+    result = run(house, HeatEverywhere(), start, 0, 0.25, keep_trace=True)
+    bedroom = result.rooms.index("bedroom")
+    boundary = result.trace["boundary"]
+    assert not boundary.occupied[:, bedroom].any()
+    over_kh = np.maximum(result.trace["air_c"][:, bedroom] - boundary.target_c[:, bedroom] - 2.0, 0).sum() / 60
+    assert over_kh > 1.0  # well above target + 2 K for hours
+    assert result.warm_kh[bedroom] == 0.0
+    assert result.discomfort_kh[bedroom] == pytest.approx(result.cold_kh[bedroom] + result.warm_kh[bedroom])
+
+
+def test_kpis_break_heat_and_discomfort_down_per_room(house):
+    result = run(house, HeatEverywhere(), START, 0, 0.25)
+    kpis = result.kpis()
+    rooms = kpis["rooms"]
+    assert set(rooms) == {r.key for r in house.rooms}
+    # Over a run with no warm-up the rooms' heat is all the energy books have.
+    assert sum(r["heat_kwh"] for r in rooms.values()) == pytest.approx(result.energy["rooms_kwh"], abs=0.5)
+    assert kpis["heat_to_rooms_kwh"] == pytest.approx(result.energy["rooms_kwh"], abs=0.1)
+    hall = rooms["hall"]["heat_kwh"]
+    assert 0 < hall < kpis["heat_to_rooms_kwh"]
+    assert kpis["always_open_heat_share"] == pytest.approx(hall / kpis["heat_to_rooms_kwh"], abs=0.002)
+    for key, room in rooms.items():
+        assert room["cold_kh"] + room["warm_kh"] == pytest.approx(kpis["discomfort_kh"][key], abs=0.02)
