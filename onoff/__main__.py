@@ -6,8 +6,6 @@ import json
 import logging
 import sys
 
-from pydantic import ValidationError
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m onoff", description="The heating control loop.")
@@ -17,14 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     once.add_argument("--dry-run", action="store_true", help="decide only: send no command, record nothing")
     args = parser.parse_args(argv)
 
+    from common.cli import configure_logging, load_settings
     from onoff.settings import OnoffSettings
 
-    try:
-        settings = OnoffSettings()
-    except ValidationError as exc:
-        print(f"onoff: bad settings:\n{exc}", file=sys.stderr)
+    settings = load_settings(OnoffSettings, "onoff")
+    if settings is None:
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     # The scheduler would log every tick twice; the loop logs what it did instead.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 

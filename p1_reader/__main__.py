@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import signal
 import sys
 
 from p1_reader.telegrams import SPECIFICATIONS, TelegramError, TelegramStream, parse_telegram, specification
@@ -44,21 +42,11 @@ def _parse_command(args: argparse.Namespace) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
+    from common.cli import run_service
     from p1_reader.service import P1Service
     from p1_reader.settings import P1Settings
 
-    try:
-        settings = P1Settings()
-    except ValidationError as exc:
-        print(f"error: bad settings: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    service = P1Service(settings)
-    signal.signal(signal.SIGTERM, lambda *_: service.stop())
-    signal.signal(signal.SIGINT, lambda *_: service.stop())
-    return service.run()
+    return run_service(P1Settings, P1Service, "p1_reader")
 
 
 def main(argv: list[str] | None = None) -> int:

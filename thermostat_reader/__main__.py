@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import signal
 import sys
 import threading
 
@@ -88,21 +86,11 @@ def _scan_command(args: argparse.Namespace) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
+    from common.cli import run_service
     from thermostat_reader.service import ReaderService
     from thermostat_reader.settings import ReaderSettings
 
-    try:
-        settings = ReaderSettings()
-    except ValidationError as exc:
-        print(f"error: bad settings: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    service = ReaderService(settings)
-    signal.signal(signal.SIGTERM, lambda *_: service.stop())
-    signal.signal(signal.SIGINT, lambda *_: service.stop())
-    return service.run()
+    return run_service(ReaderSettings, ReaderService, "thermostat_reader")
 
 
 def main(argv: list[str] | None = None) -> int:

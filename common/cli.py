@@ -1,0 +1,41 @@
+"""Start-up shared by the services' command lines: settings, logging, signals."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Callable, Protocol, TypeVar
+
+from pydantic import ValidationError
+
+S = TypeVar("S")
+
+
+class Service(Protocol):
+    def run(self) -> int: ...
+    def stop(self) -> None: ...
+
+
+def load_settings(settings_cls: Callable[[], S], program: str) -> S | None:
+    """The service's settings, or None after printing which key is wrong."""
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        print(f"{program}: error: bad settings:\n{exc}", file=sys.stderr)
+        return None
+
+
+def configure_logging(settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run_service(settings_cls: Callable[[], S], make_service: Callable[[S], Service], program: str) -> int:
+    """Runs a long-lived service until SIGTERM/SIGINT; exit status 2 for bad settings."""
+    settings = load_settings(settings_cls, program)
+    if settings is None:
+        return 2
+    configure_logging(settings)
+    service = make_service(settings)
+    signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    signal.signal(signal.SIGINT, lambda *_: service.stop())
+    return service.run()
