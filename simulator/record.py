@@ -18,8 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
-
 from common.api_client import ApiClient
 from simulator.controllers import Controller, ControlOutput, make_controller
 from simulator.house import House
@@ -195,8 +193,3 @@ def post_recording(client: ApiClient, recording: Recording) -> dict[str, int]:
              _iso(recording.end), counts)
     return counts
 
-
-def share(values: dict[str, float]) -> dict[str, float]:
-    """Each key's share of the total (all zero when the total is zero)."""
-    total = float(np.sum(list(values.values())))
-    return {k: (v / total if total else 0.0) for k, v in values.items()}

@@ -4,7 +4,7 @@ The default house of simulator/houses/default.toml is provisioned through the
 real API, run for one day of warm-up (not recorded) and seven recorded days
 under the zoning strategy; what its thermometers, valves, boiler and gas meter
 reported is written through the API, as the readers and the control loop
-would. Every dashboard panel then runs as Grafana's role over that week, and
+would. Every dashboard panel then runs as Grafana's role over that simulated_week, and
 the gas attribution is held against the meter (exactly) and against what the
 simulator really burnt (roughly: the attribution only sees valves).
 """
@@ -32,7 +32,7 @@ START = datetime(2026, 1, 12, tzinfo=ZONE).astimezone(UTC)
 DAYS = 7
 END = START + timedelta(days=DAYS)
 EXACT = 1e-9
-#: Panels that may rightly have no rows on this week, by dashboard, title and
+#: Panels that may rightly have no rows on this simulated_week, by dashboard, title and
 #: repeated variable value: every thermometer the house has is configured, so
 #: nothing is heard that is not; the hall has a radiator without a valve.
 MAY_BE_EMPTY = {("devices", "Heard, not configured", None), ("rooms", "$room: valve opening", "Hall")}
@@ -47,7 +47,7 @@ class Week:
 
 
 @pytest.fixture(scope="module")
-def week(pg_server_url, migrated_template):
+def simulated_week(pg_server_url, migrated_template):
     """The simulated week, written through a real API on a database of this module's own."""
     name, url = _create_database(pg_server_url, migrated_template)
     server = ApiServer(url, tz=ZONE.key)
@@ -58,7 +58,7 @@ def week(pg_server_url, migrated_template):
         recording = record_days(house, "zoning", START, DAYS, warmup_days=1.0)
         began = time.perf_counter()
         post_recording(client, recording)
-        # Posting the ~70k readings in batches of 1000 takes a few seconds
+        # Posting the ~62k readings in batches of 1000 takes about 15 s
         # here, so everything goes through the API (no COPY needed).
         assert time.perf_counter() - began < 60
         meter = {datetime.fromisoformat(g["time"].replace("Z", "+00:00")): g["gas_m3"] for g in recording.gas}
@@ -75,16 +75,16 @@ def week_range(monkeypatch):
     monkeypatch.setattr(dashboards, "RANGE_TO", END)
 
 
-def test_the_week_was_recorded_as_the_devices_report(week):
-    recording = week.recording
-    rooms = week.house.rooms
+def test_the_week_was_recorded_as_the_devices_report(simulated_week):
+    recording = simulated_week.recording
+    rooms = simulated_week.house.rooms
     assert len(recording.readings) >= len(rooms) * DAYS * 1440 * 0.5
     assert {r["mac"] for r in recording.readings} == {room.thermometer.mac for room in rooms}
     assert min(g["time"] for g in recording.gas) == START.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert len(recording.gas) == DAYS * 24 * 12 + 1
     assert {b["indicator"] for b in recording.boiler_states} == {"central heating", "hot water", "off"}
     assert {body["state"] for _, body in recording.valve_states} >= {"open", "closed"}
-    with psycopg.connect(week.server.database_url) as conn:
+    with psycopg.connect(simulated_week.server.database_url) as conn:
         stored = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
         states = conn.execute("SELECT count(*) FROM valve_states").fetchone()[0]
     assert stored == len(recording.readings)
@@ -92,12 +92,12 @@ def test_the_week_was_recorded_as_the_devices_report(week):
 
 
 @pytest.mark.parametrize("path", dashboards.DASHBOARDS, ids=[p.stem for p in dashboards.DASHBOARDS])
-def test_every_panel_gives_sensible_rows_on_the_simulated_week(week, week_range, path):
+def test_every_panel_gives_sensible_rows_on_the_simulated_week(simulated_week, week_range, path):
     dashboard = dashboards._load(path)
     ran = 0
-    with psycopg.connect(week.server.database_url) as conn:
+    with psycopg.connect(simulated_week.server.database_url) as conn:
         names = {str(k): v for k, v in conn.execute("SELECT id, name FROM rooms").fetchall()}
-    with dashboards._as_grafana(week.server.database_url) as conn:
+    with dashboards._as_grafana(simulated_week.server.database_url) as conn:
         variables = dashboards._variables(conn, dashboard)
         if "tz" in variables:
             assert variables["tz"] == [ZONE.key]
@@ -134,14 +134,14 @@ def _usage(url: str, group: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("group", ["hour", "day"])
-def test_rooms_hot_water_and_unattributed_add_up_to_the_meter(week, group):
-    metered = week.meter_m3[END] - week.meter_m3[START]
+def test_rooms_hot_water_and_unattributed_add_up_to_the_meter(simulated_week, group):
+    metered = simulated_week.meter_m3[END] - simulated_week.meter_m3[START]
     assert metered > 10  # a January week of a 1980s house
-    rows = _usage(week.server.database_url, group)
+    rows = _usage(simulated_week.server.database_url, group)
     assert {row["category"] for row in rows} >= {"room", "hot water"}
     assert sum(row["gas_m3"] for row in rows) == pytest.approx(metered, abs=EXACT)
 
-    answer = requests.get(f"{week.server.url}/api/gas", params={
+    answer = requests.get(f"{simulated_week.server.url}/api/gas", params={
         "from": START.strftime("%Y-%m-%dT%H:%M:%SZ"), "to": END.strftime("%Y-%m-%dT%H:%M:%SZ"), "group": group},
         timeout=30)
     assert answer.status_code == 200, answer.text
@@ -158,7 +158,7 @@ def test_rooms_hot_water_and_unattributed_add_up_to_the_meter(week, group):
 
 
 def _attributed(week: Week) -> tuple[dict[str, float], float, float]:
-    """Gas per room name, hot water and unattributed over the week, from the attribution."""
+    """Gas per room name, hot water and unattributed over the simulated_week, from the attribution."""
     with psycopg.connect(week.server.database_url) as conn:
         names = dict(conn.execute("SELECT id, name FROM rooms").fetchall())
     rooms: dict[str, float] = {}
@@ -173,24 +173,30 @@ def _attributed(week: Week) -> tuple[dict[str, float], float, float]:
     return rooms, hot_water, unattributed
 
 
-def test_each_rooms_gas_is_close_to_what_its_radiators_really_gave(week):
+def test_each_rooms_gas_is_close_to_what_its_radiators_really_gave(simulated_week):
     """Shares among the rooms with valves: a radiator without a valve (the hall's) is invisible to the attribution."""
-    rooms, _, unattributed = _attributed(week)
-    valved = {room.name for room in week.house.rooms if room.valves}
-    heat = {name: kwh for name, kwh in week.recording.room_heat_kwh.items() if name in valved}
+    rooms, _, _ = _attributed(simulated_week)
+    valved = {room.name for room in simulated_week.house.rooms if room.valves}
+    heat = {name: kwh for name, kwh in simulated_week.recording.room_heat_kwh.items() if name in valved}
     total_heat = sum(heat.values())
     total_gas = sum(rooms.get(name, 0.0) for name in valved)
-    assert total_gas > 0.5 * week.recording.gas_space_m3
+    assert total_gas > 0.5 * simulated_week.recording.gas_space_m3
     for name in sorted(valved):
         true_share = heat[name] / total_heat
         share = rooms.get(name, 0.0) / total_gas
+        # The attribution splits by nominal radiator power, but a radiator
+        # gives less in a warm room: by EN 442, (ΔT 29 / ΔT 35)^1.3 = 0.78 for
+        # a 21 °C bathroom against a 15 °C room on 50 °C water.
         if true_share >= 0.05:
-            assert share == pytest.approx(true_share, rel=0.25), (name, share, true_share)
+            assert share == pytest.approx(true_share, rel=0.3), (name, share, true_share)
         else:
             assert share < 0.1, (name, share, true_share)
 
 
-def test_hot_water_gas_is_close_to_what_the_boiler_burnt_for_it(week):
-    _, hot_water, _ = _attributed(week)
-    assert week.recording.gas_hot_water_m3 > 0
-    assert hot_water == pytest.approx(week.recording.gas_hot_water_m3, rel=0.25)
+def test_hot_water_gas_is_close_to_what_the_boiler_burnt_for_it(simulated_week):
+    _, hot_water, _ = _attributed(simulated_week)
+    assert simulated_week.recording.gas_hot_water_m3 > 0
+    # Hot water is claimed at the setting hot_water_power_w (24 kW of gas;
+    # the simulated boiler burns 20 kW / 0.9 = 22.2 kW) against the radiators
+    # in the meter intervals where both happened.
+    assert hot_water == pytest.approx(simulated_week.recording.gas_hot_water_m3, rel=0.15)
