@@ -65,7 +65,7 @@ class RecordingController:
     """
 
     def __init__(self, inner: Controller, sim: SimulatedHouse, record_from: datetime, *,
-                 follow_position: bool = True):
+                 follow_position: bool = False):
         self.inner = inner
         self.name = inner.name
         self.sim = sim
@@ -76,7 +76,8 @@ class RecordingController:
         self.recording = Recording(self.record_from, self.record_from, inner.name)
         self._seen: dict[str, ValveRecord] = {}
         self._last_body: dict[str, dict] = {}
-        #: Also record a valve's opening when a status read would show it changed.
+        #: Also record a valve's opening when a status read would show it changed
+        #: (the control loop records only the answers to its commands).
         self.follow_position = follow_position
         self._boiler: tuple | None = None
         self._books_at_start: tuple | None = None
@@ -154,7 +155,7 @@ class RecordingController:
 
 
 def record_days(house: House, controller_name: str, start: datetime, days: float,
-                warmup_days: float = 1.0, *, follow_position: bool = True) -> Recording:
+                warmup_days: float = 1.0, *, follow_position: bool = False) -> Recording:
     """Runs ``controller_name`` on ``house`` for ``warmup_days`` (not recorded), then ``days`` recorded from ``start``.
 
     ``start`` should fall on a whole five minutes so the window opens with a

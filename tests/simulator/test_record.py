@@ -29,7 +29,7 @@ def _at(text: str) -> datetime:
 def recorded():
     house = load_house()
     sim = SimulatedHouse(house, BEGIN)
-    recorder = RecordingController(make_controller("zoning"), sim, RECORD_FROM)
+    recorder = RecordingController(make_controller("zoning"), sim, RECORD_FROM, follow_position=True)
     run(house, recorder, BEGIN, WARMUP_DAYS, DAYS, sim=sim)
     return house, sim, recorder.finish(sim.now)
 
