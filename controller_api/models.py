@@ -27,16 +27,11 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _half_degree(value: float) -> float:
-    if round(value * 2) != value * 2:
-        raise ValueError("temperatures go in steps of 0.5 °C")
-    return value
-
-
-Mac = Annotated[str, AfterValidator(_mac)]
+Mac = Annotated[str, Field(pattern=r"^\s*[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}\s*$",
+                           examples=["A4:C1:38:11:22:33"]), AfterValidator(_mac)]
 Instant = Annotated[datetime, AfterValidator(_aware)]
 Name = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(str.strip)]
-RoomTemp = Annotated[float, Field(ge=5, le=30), AfterValidator(_half_degree)]
+RoomTemp = Annotated[float, Field(ge=5, le=30, multiple_of=0.5, description="°C in steps of 0.5")]
 
 
 class Model(BaseModel):
@@ -84,7 +79,7 @@ def _bind_key(value: str | None) -> str | None:
     return value
 
 
-BindKey = Annotated[str | None, AfterValidator(_bind_key)]
+BindKey = Annotated[str | None, Field(pattern=r"^\s*[0-9A-Fa-f]{32}\s*$"), AfterValidator(_bind_key)]
 
 
 class ThermometerCreate(Model):
@@ -146,7 +141,8 @@ def _hhmm(value: str) -> time:
 
 class SwitchPointIn(Model):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    time: Annotated[str, AfterValidator(_hhmm)] = Field(description="HH:MM local wall-clock time")
+    time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), AfterValidator(_hhmm)] = Field(
+        description="HH:MM local wall-clock time")
     temperature_c: RoomTemp
 
 

@@ -22,7 +22,8 @@ import requests
 from demo.stack import Stack, StackConfig
 from tests.grafana.test_dashboards import DASHBOARDS, _load, _panels, _variables, expand
 
-pytestmark = pytest.mark.e2e
+# The stack runs six simulated hours (three minutes) before the first test.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SPEED = 120.0
 START = datetime(2027, 1, 11, 4, 0, tzinfo=timezone(timedelta(hours=1)))  # Monday 04:00, Amsterdam
