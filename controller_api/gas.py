@@ -78,6 +78,11 @@ def get_gas():
         start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(timezone.utc)
     if to <= start:
         raise ApiProblem(422, "to: must be after from", [{"field": "to", "message": "must be after from"}])
+    # Checked on the resolved range: a "from" alone (to = now) is bounded too.
+    if to - start > MAX_SPAN[query.group]:
+        field = "from" if query.to is None else "to"
+        message = f"at most {MAX_SPAN[query.group].days} days between from and to when grouped by {query.group}"
+        raise ApiProblem(422, f"{field}: {message}", [{"field": field, "message": message}])
 
     with connection() as conn:
         settings = domain.household_settings(conn)

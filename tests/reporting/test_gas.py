@@ -80,6 +80,9 @@ def test_gas_per_local_day(api_server, heated_morning):
     ({"from": "2026-01-12T07:00:00Z", "to": "2026-01-12T05:00:00Z"}, "to"),
     ({"from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z", "group": "hour"}, "to"),
     ({"colour": "red"}, "colour"),
+    # A "from" alone ranges up to now: 0.5 reads as a Unix time in 1970.
+    ({"from": "0.5"}, "from"),
+    ({"from": "2020-01-01T00:00:00Z", "group": "day"}, "from"),
 ])
 def test_bad_parameters_are_a_422_problem(api_server, params, field):
     answer = requests.get(f"{api_server.url}/api/gas", params=params, timeout=10)
