@@ -8,6 +8,8 @@ from typing import Callable, Protocol, TypeVar
 
 from pydantic import ValidationError
 
+from common.spool import SpoolInUse
+
 S = TypeVar("S")
 
 
@@ -35,7 +37,11 @@ def run_service(settings_cls: Callable[[], S], make_service: Callable[[S], Servi
     if settings is None:
         return 2
     configure_logging(settings)
-    service = make_service(settings)
+    try:
+        service = make_service(settings)
+    except SpoolInUse as exc:
+        print(f"{program}: error: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     signal.signal(signal.SIGINT, lambda *_: service.stop())
     return service.run()

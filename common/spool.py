@@ -16,6 +16,7 @@ as an error: the newest readings matter most for heating a house.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -30,6 +31,33 @@ from common.api_client import ApiRejected, ApiUnavailable
 log = logging.getLogger(__name__)
 
 _SEGMENT = re.compile(r"^seg-(\d{12})\.jsonl$")
+
+
+class SpoolInUse(RuntimeError):
+    """Another running process has this spool open: two writers would corrupt it."""
+
+
+# Spool folders this process holds, with their open lock files. A POSIX record
+# lock belongs to the process and ends when any descriptor of the file is
+# closed, so each lock file stays open until the process exits.
+_HELD: dict[Path, Any] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _hold_for_this_process(directory: Path) -> None:
+    """Refuses a spool folder that another running process holds (say, two readers given one folder)."""
+    key = directory.resolve()
+    with _HELD_LOCK:
+        if key in _HELD:
+            return
+        lock_file = open(key / "lock", "a+b")
+        try:
+            fcntl.lockf(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            lock_file.close()
+            raise SpoolInUse(f"the spool {directory} is in use by another running process; "
+                             "give each reader its own HEATING_SPOOL_DIR") from exc
+        _HELD[key] = lock_file
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,7 @@ class Spool:
         self.dropped_records = 0
         self._lock = threading.Lock()
         self.directory.mkdir(parents=True, exist_ok=True)
+        _hold_for_this_process(self.directory)
         self._cursor_path = self.directory / "cursor.json"
         self._segments = self._list_segments()
         if not self._segments:

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from common.api_client import ApiClient
-from common.spool import Spool, SpoolSender
+from common.spool import Spool, SpoolInUse, SpoolSender
 
 
 def records(start: int, count: int) -> list[dict]:
@@ -169,3 +169,22 @@ def test_sender_keeps_everything_when_the_token_is_refused(tmp_path, api_server,
         assert not sender.flush()
     assert not spool.is_empty() and sender.rejected == 0
     assert "HEATING_SERVICE_TOKEN" in caplog.text
+
+
+def test_a_second_process_cannot_open_the_same_spool(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from common.spool import Spool; "
+         f"s = Spool({str(tmp_path)!r}, max_bytes=1_000_000); print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(SpoolInUse, match="in use by another running process"):
+            Spool(tmp_path, max_bytes=1_000_000)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    Spool(tmp_path, max_bytes=1_000_000).append([{"after": "the other process ended"}])

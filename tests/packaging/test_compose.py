@@ -161,7 +161,7 @@ class Stand_ins:
             out.append(arg)
         return out
 
-    def env(self, service: dict) -> dict[str, str]:
+    def env(self, name: str, service: dict) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEATING_")}
         env.update({"HEATING_DATABASE_URL": self.database_url, "HEATING_API_URL": self.api_url,
                     "HEATING_SERVICE_TOKEN": self.token, "HEATING_MIGRATE_ON_START": "true"})
@@ -178,7 +178,8 @@ class Stand_ins:
                 value = {"HEATING_P1_URL": f"tcp://127.0.0.1:{self.port('2001')}"}[key]
             env[key] = value
         env["HEATING_BRIDGE_PORT"] = self.port("8091")
-        env.setdefault("HEATING_SPOOL_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test"))
+        # Each container has a spool of its own; two services never share one.
+        env["HEATING_SPOOL_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test" / name)
         return env
 
 
@@ -211,7 +212,7 @@ def started(pg_server_url, migrated_template):
         for service_name in ORDER:
             service = SERVICES[service_name]
             command = stand_ins.translate(service["command"])
-            env = stand_ins.env(service)
+            env = stand_ins.env(service_name, service)
             if service_name in HARDWARE:
                 env["HEATING_ADVERT_SOURCE"] = "stream"
                 env["HEATING_ADVERT_STREAM_URL"] = f"http://127.0.0.1:{stand_ins.port('8090')}/adverts"
