@@ -16,6 +16,7 @@ as an error: the newest readings matter most for heating a house.
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
@@ -58,6 +59,14 @@ def _hold_for_this_process(directory: Path) -> None:
             raise SpoolInUse(f"the spool {directory} is in use by another running process; "
                              "give each reader its own HEATING_SPOOL_DIR") from exc
         _HELD[key] = lock_file
+
+
+@atexit.register
+def _release_all() -> None:
+    with _HELD_LOCK:
+        for lock_file in _HELD.values():
+            lock_file.close()
+        _HELD.clear()
 
 
 @dataclass(frozen=True)
