@@ -51,16 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    from controller_api import devices, house, ingest, meta, rooms, status
+    from controller_api import devices, gas, house, ingest, meta, rooms, status
 
-    for module in (rooms, devices, status, ingest, house, meta):
+    for module in (rooms, devices, status, ingest, house, gas, meta):
         app.register_blueprint(module.bp)
-    try:
-        from controller_api import gas
-    except ImportError:  # the gas report arrives with its migration
-        gas = None
-    if gas is not None:
-        app.register_blueprint(gas.bp)
 
     if settings.static_dir:
         _serve_page(app, Path(settings.static_dir))
