@@ -21,6 +21,8 @@ class EndpointDoc:
     query: type[BaseModel] | None
     status: int
     auth: bool
+    #: Further answers (status → when), documented as problems.
+    responses: dict[int, str] | None = None
 
 
 REGISTRY: list[EndpointDoc] = []
@@ -32,13 +34,13 @@ def _openapi_path(prefix: str | None, rule: str) -> str:
 
 def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, status: int = 200, tags: list[str] | None = None,
-             auth: bool | None = None) -> Callable:
+             auth: bool | None = None, responses: dict[int, str] | None = None) -> Callable:
     """Registers a view on ``bp`` and describes it for /api/openapi.json."""
 
     def decorate(view: Callable) -> Callable:
         needs_auth = auth if auth is not None else method != "GET"
         REGISTRY.append(EndpointDoc(_openapi_path(bp.url_prefix, rule), method.lower(), summary,
-                                    tags or [bp.name], body, query, status, needs_auth))
+                                    tags or [bp.name], body, query, status, needs_auth, responses))
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[method])
         return view
 

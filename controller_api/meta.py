@@ -82,6 +82,8 @@ def build_openapi() -> dict:
             operation["responses"]["401"] = {"description": "no credentials", "content": problem}
         if "{" in doc.path:
             operation["responses"]["404"] = {"description": "unknown id", "content": problem}
+        for code, description in (doc.responses or {}).items():
+            operation["responses"][str(code)] = {"description": description, "content": problem}
         paths.setdefault(doc.path, {})[doc.method] = operation
     return {
         "openapi": "3.1.0",

@@ -238,6 +238,8 @@ class ValveStateIn(Model):
     target_c: float | None = Field(default=None, ge=4.5, le=30)
     valve_pct: int | None = Field(default=None, ge=0, le=100)
     mode: str | None = Field(default=None, max_length=20)
+    #: When the state ends on the valve by itself (its away end, as it reported it).
+    until: Instant | None = None
     reason: str | None = Field(default=None, max_length=500)
 
 

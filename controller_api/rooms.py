@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from flask import Blueprint
 
+from common.schedule import MINUTES_PER_DAY
 from controller_api import domain
 from controller_api.crud import ROOMS
 from controller_api.db import connection
 from controller_api.errors import ApiProblem, not_found
 from controller_api.http import endpoint, json_body, query_args
 from controller_api.models import BoostIn, OverrideIn, RangeQuery, RoomCreate, RoomPatch, ScheduleIn
-from controller_api.schedule import schedule_at, target_changes
+from controller_api.schedule import schedule_at, target_changes, valve_program
 
 bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
 
@@ -84,6 +85,21 @@ def put_schedule(room_id: int):
                 [(room_id, p.weekday, p.time, p.temperature_c) for p in schedule.switch_points],
             )
         return _schedule_json(domain.switch_points(conn, room_id).get(room_id, []))
+
+
+def _until(minute: int) -> str:
+    return "24:00" if minute == MINUTES_PER_DAY else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@endpoint(bp, "/<int:room_id>/valve-program", "GET",
+          summary="The schedule as the valves' week program (7 points a day, 10-minute steps)")
+def get_valve_program(room_id: int):
+    with connection() as conn:
+        room = ROOMS.get(room_id, conn)
+        program = valve_program(domain.switch_points(conn, room_id).get(room_id, []), room["default_temp_c"])
+    return {"room_id": room_id, "version": program.version, "exact": program.exact, "message": program.message,
+            "days": {day: [{"until": _until(p.until_minute), "temperature_c": p.temp_c} for p in points]
+                     for day, points in program.days.items()}}
 
 
 def _override_json(row) -> dict | None:

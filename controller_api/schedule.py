@@ -1,39 +1,27 @@
 """Which temperature a room should have at a given instant. Pure functions, no I/O.
 
-A weekly schedule is a set of switch points (weekday, local wall-clock time,
-temperature). Each switch point occurrence is placed on the time line once:
+The schedule's rules (switch points placed on the time line in the home's
+time zone, DST days included) are common/schedule.py's.
 
-* a wall-clock time that does not exist (inside the spring-forward gap) takes
-  effect at the first valid instant after it, i.e. the moment the clocks jump;
-* a wall-clock time that occurs twice (the autumn hour) takes effect at its
-  first occurrence only, so nothing fires twice.
-
-The target at an instant is then: an active override, else the house mode
+The target at an instant is: an active override, else the house mode
 (away / holiday), else the last switch point before the instant, else the
 room's default; and never below the room's frost temperature.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+# The schedule's own rules live in common/schedule.py, shared with the
+# simulated house and checked against the reports' SQL; the names stay
+# importable from here for the API's modules.
+from common.schedule import (UTC, DeviceProgram, Occurrence, SwitchPoint, device_week_program,  # noqa: F401
+                             effective_instant, next_switch_point, occurrences, schedule_at)
 
-
-@dataclass(frozen=True, order=True)
-class SwitchPoint:
-    weekday: int  # 0 = Monday
-    at_time: time
-    temperature_c: float
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """A switch point placed on the time line."""
-
-    point: SwitchPoint
-    instant: datetime  # aware, UTC
+# The eQ-3 valve's week program: seven (until, temperature) pairs a day, on 10-minute steps.
+VALVE_MAX_POINTS = 7
+VALVE_STEP_MIN = 10
 
 
 @dataclass(frozen=True)
@@ -67,71 +55,6 @@ class Target:
     source: str  # override, boost, away, holiday, schedule, default, frost
     current: Occurrence | None
     next: Occurrence | None
-
-
-def _local_wall(instant: datetime, zone: ZoneInfo) -> datetime:
-    # Through UTC: astimezone() to the datetime's own zone would return it
-    # unchanged, hiding a non-existent wall time.
-    return instant.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-
-
-def effective_instant(day: date, at_time: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant at which wall-clock ``at_time`` on ``day`` takes effect."""
-    naive = datetime.combine(day, at_time)
-    first = naive.replace(tzinfo=zone, fold=0)
-    if _local_wall(first, zone) == naive:
-        # Exists; for a time that occurs twice, fold=0 is its first occurrence.
-        return first.astimezone(UTC)
-    # Inside a gap: the first valid instant after it is the transition itself.
-    before = naive.replace(tzinfo=zone, fold=0).utcoffset()
-    after = naive.replace(tzinfo=zone, fold=1).utcoffset()
-    low = (naive - max(before, after)).replace(tzinfo=UTC)
-    high = (naive - min(before, after)).replace(tzinfo=UTC)
-    # Smallest instant whose wall clock reads at or after ``naive``.
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if _local_wall(middle, zone) >= naive:
-            high = middle
-        else:
-            low = middle
-    return high.replace(microsecond=0)
-
-
-def occurrences(points: list[SwitchPoint], start: datetime, end: datetime,
-                zone: ZoneInfo) -> list[Occurrence]:
-    """Every occurrence with start <= instant < end, in time order.
-
-    When several wall-clock times fall on the same instant (two points in one
-    spring-forward gap), only the last of them in wall-clock order is kept:
-    it is the one in force from that instant on.
-    """
-    if not points:
-        return []
-    by_weekday: dict[int, list[SwitchPoint]] = {}
-    for point in sorted(points, key=lambda p: (p.weekday, p.at_time)):
-        by_weekday.setdefault(point.weekday, []).append(point)
-    first_day = _local_wall(start, zone).date() - timedelta(days=1)
-    last_day = _local_wall(end, zone).date() + timedelta(days=1)
-    found: dict[datetime, Occurrence] = {}
-    day = first_day
-    while day <= last_day:
-        for point in by_weekday.get(day.weekday(), []):
-            instant = effective_instant(day, point.at_time, zone)
-            if start <= instant < end:
-                found[instant] = Occurrence(point, instant)  # later wall time wins a tie
-        day += timedelta(days=1)
-    return [found[k] for k in sorted(found)]
-
-
-def schedule_at(points: list[SwitchPoint], at: datetime,
-                zone: ZoneInfo) -> tuple[Occurrence | None, Occurrence | None]:
-    """The switch point in force at ``at`` and the next one after it."""
-    if not points:
-        return None, None
-    week = timedelta(days=7)
-    past = occurrences(points, at - week - timedelta(days=1), at + timedelta(microseconds=1), zone)
-    future = occurrences(points, at + timedelta(microseconds=1), at + week + timedelta(days=1), zone)
-    return (past[-1] if past else None), (future[0] if future else None)
 
 
 def resolve_target(*, at: datetime, zone: ZoneInfo, points: list[SwitchPoint], default_c: float,
@@ -170,3 +93,8 @@ def target_changes(*, start: datetime, end: datetime, zone: ZoneInfo, points: li
         if not steps or (steps[-1][1], steps[-1][2]) != (target.target_c, target.source):
             steps.append((moment, target.target_c, target.source))
     return steps
+
+
+def valve_program(points: list[SwitchPoint], default_temp_c: float) -> DeviceProgram:
+    """The room's schedule as its valves' own week program holds it (``version`` changes with it)."""
+    return device_week_program(points, default_temp_c, max_points=VALVE_MAX_POINTS, step_min=VALVE_STEP_MIN)

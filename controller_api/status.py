@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from controller_api import domain
+from controller_api import domain, lease
 from controller_api.db import connection
 from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
-from controller_api.schedule import Occurrence, resolve_target
+from controller_api.schedule import Occurrence, resolve_target, valve_program
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -48,10 +48,10 @@ def house_status(conn, at) -> dict:
     for row in conn.execute(
             """SELECT v.id, upper(v.mac::text) AS mac, v.name, v.radiator_power_w, v.room_id,
                       b.id AS bridge_id, b.name AS bridge_name, b.kind AS bridge_kind, b.base_url,
-                      s.time AS state_time, s.state, s.target_c, s.valve_pct, s.mode
+                      s.time AS state_time, s.state, s.target_c, s.valve_pct, s.mode, s.until
                FROM valves v JOIN bridges b ON b.id = v.bridge_id
                LEFT JOIN LATERAL (
-                   SELECT time, state, target_c, valve_pct, mode FROM valve_states
+                   SELECT time, state, target_c, valve_pct, mode, until FROM valve_states
                    WHERE valve_id = v.id AND time <= %s ORDER BY time DESC, id DESC LIMIT 1) AS s ON true
                ORDER BY v.id""", (at,)):
         valves.setdefault(row["room_id"], []).append({
@@ -61,7 +61,7 @@ def house_status(conn, at) -> dict:
                        "base_url": row["base_url"]},
             "state": None if row["state_time"] is None else {
                 "time": row["state_time"], "state": row["state"], "target_c": row["target_c"],
-                "valve_pct": row["valve_pct"], "mode": row["mode"]},
+                "valve_pct": row["valve_pct"], "mode": row["mode"], "until": row["until"]},
         })
     boiler = conn.execute(
         """SELECT time, heat_demand, user_mode, setpoint_c, indicator, reason FROM boiler_states
@@ -95,6 +95,8 @@ def house_status(conn, at) -> dict:
             "smart_heat": room["smart_heat"], "control": room["control"],
             "thermometers": thermometers.get(room["id"], []),
             "valves": valves.get(room["id"], []),
+            # Tells the control loop when its valves' own week programs must be rewritten.
+            "valve_program_version": valve_program(points.get(room["id"], []), room["default_temp_c"]).version,
         })
     return {
         "time": at,
@@ -103,6 +105,8 @@ def house_status(conn, at) -> dict:
                        "holiday_until": house.holiday_until if house.effective(at) == "holiday" else None},
         "boiler": boiler,
         "stale_after_s": stale_after_s,
+        # The lease as it stands now, whatever ``at`` asks about: it says who controls the house.
+        "controller": lease.controller_json(conn),
         "rooms": room_docs,
     }
 

@@ -233,10 +233,15 @@ class Stack:
         if self.config.house_file:
             args += ["--house", str(self.config.house_file)]
         log_path = self.config.workdir / "logs" / "provision.log"
+        done = subprocess.run(args, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
         with open(log_path, "ab") as handle:
-            done = subprocess.run(args, env=self._env(), stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+            handle.write(done.stdout)
         if done.returncode != 0:
             raise StackError(f"entering the simulated house into the API failed; see {log_path}")
+        # A kept database (no --fresh) holds the last run's bridge addresses: say what was put right.
+        for line in done.stdout.decode(errors="replace").splitlines():
+            if line.startswith(("created ", "  ~ ")):
+                log.info("house in the API: %s", line.strip())
 
     def _start_services(self) -> None:
         spool = self.config.workdir / "spool"

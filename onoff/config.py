@@ -16,6 +16,12 @@ class ControlConfig:
     #: What "open" and "closed" mean to an eQ-3 valve in manual mode (it has no position command).
     open_target_c: float = 30.0
     closed_target_c: float = 5.0
+    #: Every valve setting is sent as the eQ-3's away mode with an end time, after which the valve
+    #: returns to its own week program (the room's schedule): a valve left alone after any command
+    #: is back on its program within valve_lease_s + 30 min at most (the end is rounded up to the
+    #: valve's half-hour steps). The setting is sent again when less than valve_refresh_s is left.
+    valve_lease_s: float = 1800.0
+    valve_refresh_s: float = 600.0
     #: A room's valves stay open / closed at least this long before the hysteresis may flip them.
     min_open_s: float = 1200.0
     min_closed_s: float = 1200.0
@@ -40,6 +46,18 @@ class ControlConfig:
     #: boiler_demand_wait_s for more rooms before it fires; 0 fires at once.
     boiler_min_demand_w: float = 0.0
     boiler_demand_wait_s: float = 900.0
+    #: The boiler's heat request is a temporary override of its clock program (it ends at the
+    #: program's next switch point) at a setpoint just above what its own sensor measures, so a
+    #: boiler stranded by a dead controller only holds its room where it is: heat = in-house
+    #: temperature + boiler_heat_margin_k, never above the program's setpoint +
+    #: boiler_max_above_program_k; stop = in-house temperature - boiler_stop_margin_k, never above
+    #: the program's setpoint. Resent when the wanted setpoint moved boiler_resend_k or more.
+    boiler_heat_margin_k: float = 1.5
+    boiler_stop_margin_k: float = 1.0
+    boiler_max_above_program_k: float = 2.0
+    boiler_resend_k: float = 0.5
+    #: How long a stranded boiler may keep an override above the program's setpoint + the cap.
+    boiler_override_bound_s: float = 3600.0
     #: A valve on its own thermostat (manual room, stale thermometer) that reports at least this
     #: opening asks the boiler for heat.
     own_thermostat_demand_pct: int = 25

@@ -24,7 +24,12 @@ OPEN, CLOSED, TARGET, LEAVE = "open", "closed", "target", "leave"
 
 @dataclass(frozen=True)
 class ValveCommand:
-    """A valve setting to send: eQ-3 mode ("manual"/"auto") and target in 0.5 °C steps."""
+    """A valve setting to send.
+
+    ``mode`` "away": hold ``target_c`` (0.5 °C steps) until ``until`` (UTC, on a half hour of the
+    home's clock), after which the valve goes back to its own week program by itself; "auto": the
+    valve's own week program (``target_c`` and ``until`` are None).
+    """
 
     valve_id: int | None
     mac: str
@@ -32,8 +37,9 @@ class ValveCommand:
     room_id: int | None
     room_name: str
     mode: str
-    target_c: float
+    target_c: float | None
     reason: str
+    until: datetime | None = None
 
 
 @dataclass
@@ -64,6 +70,8 @@ class ValveMemory:
 @dataclass
 class BoilerMemory:
     heat: bool | None = None
+    #: What the live loop last asked the boiler (heat or not), to notice a change of request.
+    asked: bool | None = None
     since: datetime | None = None
     #: Since when rooms have been asking for heat while the boiler was off.
     demand_since: datetime | None = None
@@ -119,32 +127,95 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def valve_setting_for(outcome: str, room: dict, config: ControlConfig) -> tuple[str, float] | None:
-    """The (mode, target_c) a valve gets for a room outcome; None for "leave"."""
+#: Where a room's target comes from when its valves' own week program already holds it.
+PROGRAM_SOURCES = ("schedule", "default")
+
+
+def lease_end(now: datetime, config: ControlConfig) -> datetime:
+    """When a valve setting sent now ends on the valve: valve_lease_s ahead, rounded up to the
+    next full or half hour of the home's wall clock (the eQ-3 counts its away end in half hours)."""
+    offset = now.astimezone(config.zone).utcoffset() or timedelta(0)
+    local = (now + offset).replace(tzinfo=None) + timedelta(seconds=config.valve_lease_s)
+    floor = local.replace(minute=(local.minute // 30) * 30, second=0, microsecond=0)
+    end_local = floor if floor == local else floor + timedelta(minutes=30)
+    return (end_local - offset).replace(tzinfo=now.tzinfo)
+
+
+def valve_setting_for(outcome: str, room: dict, config: ControlConfig,
+                      now: datetime) -> tuple[str, float | None, datetime | None] | None:
+    """The (mode, target_c, until) a valve gets for a room outcome; None for "leave".
+
+    Every setting other than the valve's own program ends by itself (see lease_end), so it is
+    safe as the last command the valve ever gets.
+    """
     if outcome == OPEN:
-        return ("manual", config.open_target_c)
+        return ("away", config.open_target_c, lease_end(now, config))
     if outcome == CLOSED:
-        return ("manual", config.closed_target_c)
+        return ("away", config.closed_target_c, lease_end(now, config))
     if outcome == TARGET:
-        return ("manual", round_half(float(room.get("target_c") or room.get("default_temp_c") or 18.0)))
+        if room.get("target_source") in PROGRAM_SOURCES:
+            # The valve's own program is the room's schedule: nothing to hold, nothing to expire.
+            return ("auto", None, None)
+        target = round_half(float(room.get("target_c") or room.get("default_temp_c") or 18.0))
+        return ("away", target, lease_end(now, config))
     return None
 
 
-def valve_matches(valve: dict, mode: str, target_c: float) -> bool:
-    """Whether the valve's last confirmed state already is (mode, target_c)."""
+def state_until(state: dict) -> datetime | None:
+    return _parse_time(state.get("until"))
+
+
+def valve_matches(valve: dict, setting: tuple[str, float | None, datetime | None], now: datetime,
+                  config: ControlConfig) -> bool:
+    """Whether the valve's last confirmed state already is the setting, with time enough left."""
+    mode, target_c, _until = setting
     state = valve.get("state") or {}
+    if mode == "auto":
+        return state.get("mode") == "auto"
     confirmed_target = state.get("target_c")
+    until = state_until(state)
     return (
         state.get("mode") == mode
         and confirmed_target is not None
-        and abs(float(confirmed_target) - target_c) < 0.25
+        and abs(float(confirmed_target) - float(target_c)) < 0.25
+        and until is not None
+        and (until - now).total_seconds() >= config.valve_refresh_s
     )
 
 
-def confirmed_open(valve: dict, config: ControlConfig) -> bool:
+def confirmed_open(valve: dict, config: ControlConfig, now: datetime) -> bool:
+    """Whether the valve's last confirmed state is fully open and has not yet ended by itself."""
     state = valve.get("state") or {}
     target = state.get("target_c")
-    return state.get("mode") == "manual" and target is not None and float(target) >= config.open_target_c - 0.25
+    until = state_until(state)
+    return (state.get("mode") in ("manual", "away") and target is not None
+            and float(target) >= config.open_target_c - 0.25 and (until is None or until > now))
+
+
+def boiler_setpoint(heat: bool, in_house_c: float | None, program_c: float | None,
+                    config: ControlConfig, program_next_s: float | None = None) -> float:
+    """The override setpoint that asks the boiler's own thermostat for heat (or for none).
+
+    The thermostat fires while its sensor is below the setpoint, so heat is a setpoint just above
+    what it measures and stop one just below; both are bounded by the boiler's own clock program,
+    which the override returns to at its next switch point. Left alone, the boiler then holds its
+    room where it was (at most the program's setpoint + boiler_max_above_program_k), never at
+    full heat. When the program's next switch point (``program_next_s`` seconds away) comes within
+    boiler_override_bound_s the override ends there by itself, so heat needs no cap.
+    Nefit setpoints are 0.5 °C steps within 5–30 °C.
+    """
+    if heat:
+        wanted = (in_house_c + config.boiler_heat_margin_k) if in_house_c is not None else None
+        ends_soon = program_next_s is not None and program_next_s <= config.boiler_override_bound_s
+        cap = program_c + config.boiler_max_above_program_k if program_c is not None and not ends_soon else None
+        candidates = [v for v in (wanted, cap) if v is not None] or [config.open_target_c]
+        value = min(candidates)
+        value = math.ceil(value * 2 - 1e-9) / 2
+    else:
+        wanted = (in_house_c - config.boiler_stop_margin_k) if in_house_c is not None else None
+        candidates = [v for v in (wanted, program_c) if v is not None] or [5.0]
+        value = math.floor(min(candidates) * 2 + 1e-9) / 2
+    return min(30.0, max(5.0, value))
 
 
 def _fmt(temp_c: float) -> str:
@@ -163,12 +234,26 @@ def _exercise_window(now: datetime, config: ControlConfig) -> tuple[datetime, da
     return start, start + timedelta(seconds=config.exercise_s)
 
 
+def boiler_request(heat: bool, seen: dict, program: tuple[float | None, float | None],
+                   config: ControlConfig) -> float | None:
+    """The override setpoint to write to the boiler for ``heat``, or None when what it reports
+    (``seen``: user_mode, override, override_c, in_house_c) already does the job. ``program``:
+    the boiler's own program's setpoint now and the seconds to its next switch point."""
+    wanted = boiler_setpoint(heat, seen.get("in_house_c"), program[0], config, program[1])
+    current = seen.get("override_c")
+    if seen.get("user_mode") == "clock" and seen.get("override") and current is not None \
+            and abs(float(current) - wanted) < config.boiler_resend_k:
+        return None
+    return wanted
+
+
 def _observe_valves(status: dict, now: datetime, state: EngineState, config: ControlConfig) -> None:
     for room in status.get("rooms", []):
         for valve in room.get("valves", []):
             memory = state.valves.setdefault(valve["mac"].upper(), ValveMemory(last_open_at=state.started_at))
             valve_state = valve.get("state") or {}
-            if confirmed_open(valve, config):
+            is_open = confirmed_open(valve, config, now)
+            if is_open:
                 if memory.open_since is None:
                     # A confirmed state carries its own time: the valve may have opened before
                     # this loop started watching.
@@ -176,7 +261,7 @@ def _observe_valves(status: dict, now: datetime, state: EngineState, config: Con
                     memory.open_since = min(confirmed_at, now) if confirmed_at else now
             else:
                 memory.open_since = None
-            if confirmed_open(valve, config) or (valve_state.get("valve_pct") or 0) > 0:
+            if is_open or (valve_state.get("valve_pct") or 0) > 0:
                 memory.last_open_at = now
 
 
@@ -204,9 +289,9 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
         state.started_at = now
     weather = weather or {}
     if state.boiler.heat is None:
-        # A boiler this loop set to manual heat before a restart is still burning.
+        # A boiler this loop asked for heat before a restart may still be burning.
         boiler = status.get("boiler") or {}
-        state.boiler.heat = bool(boiler.get("heat_demand")) and boiler.get("user_mode") == "manual"
+        state.boiler.heat = bool(boiler.get("heat_demand"))
     _observe_valves(status, now, state, config)
     strategy.observe(status, now, state, config)
 
@@ -229,7 +314,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
         inputs = {"temperature_c": temp, "target_c": target, "target_source": room.get("target_source"),
                   "in_sync": room.get("in_sync")}
         if memory.heating is None:
-            memory.heating = bool(valves) and all(confirmed_open(v, config) for v in valves)
+            memory.heating = bool(valves) and all(confirmed_open(v, config, now) for v in valves)
 
         heat_counts = False  # whether an open outcome is a need for heat (the boiler's business)
         if room.get("control") == "manual":
@@ -288,7 +373,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
         for valve in valves:
             mac = valve["mac"].upper()
             valve_memory = state.valves[mac]
-            setting = valve_setting_for(outcome, room, config)
+            setting = valve_setting_for(outcome, room, config, now)
             valve_reason = reason
             if outcome == CLOSED and exercise_due and room.get("control") != "manual":
                 # An hour's slack: a valve last opened by the previous week's exercise is idle again.
@@ -297,15 +382,16 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
                 if idle or valve_memory.exercise_until is not None:
                     if valve_memory.exercise_until is None:
                         valve_memory.exercise_until = exercise_end
-                    setting = ("manual", config.open_target_c)
+                    setting = ("away", config.open_target_c, lease_end(now, config))
                     valve_reason = "weekly exercise: opened fully for a few minutes so the pin does not stick"
             if valve_memory.exercise_until is not None and now >= valve_memory.exercise_until:
                 valve_memory.exercise_until = None
             if setting is None:
                 continue
-            if not valve_matches(valve, *setting):
+            if not valve_matches(valve, setting, now, config):
                 room_commands.append(ValveCommand(valve.get("id"), mac, (valve.get("bridge") or {}).get("base_url"),
-                                                  room_id, room.get("name", ""), setting[0], setting[1], valve_reason))
+                                                  room_id, room.get("name", ""), setting[0], setting[1], valve_reason,
+                                                  setting[2]))
         commands.extend(room_commands)
 
         if heat_counts:

@@ -17,14 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from common.api_client import ApiClient, ApiRejected, ApiUnavailable
+from common.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
 from common.clock import Clock
 from onoff import engine
 from onoff.config import ControlConfig
 from onoff.drivers import DeviceError, PermanentDeviceError
 from onoff.drivers.bridge import BridgeClient
 from onoff.drivers.nefit import NefitBoiler
+from onoff.heartbeat import Heartbeat
+from onoff.lease import ControllerLease, LeaseHeld, holder_is_dead_here
+from onoff.programs import ProgramSync
 from onoff.records import RecordQueue
+from onoff.scheduler import run_every
 from onoff.settings import OnoffSettings
 from onoff.strategies import make_strategy
 from onoff.weather import OpenMeteoClient
@@ -36,19 +40,39 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def _local_to_utc(text: str | None, config: ControlConfig) -> datetime | None:
+    """A valve's local wall-clock time ("YYYY-MM-DDTHH:MM", as bridges report away ends) in UTC."""
+    if not text:
+        return None
+    try:
+        local = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=config.zone)
+    return local.astimezone(timezone.utc)
+
+
 def valve_state_record(status: dict, now: datetime, reason: str, config: ControlConfig) -> dict:
-    """A POST /api/valves/{id}/state body from the status a valve reported."""
+    """A POST /api/valves/{id}/state body from the status a valve reported, stamped with when the
+    bridge heard it (``last_seen``), not when it was asked."""
     mode, target = status.get("mode"), status.get("target_c")
-    if mode == "manual" and target is not None and float(target) >= config.open_target_c - 0.25:
+    until = None
+    if status.get("away"):
+        mode = "away"
+        until = _local_to_utc(status.get("away_until"), config)
+    held = mode in ("manual", "away")
+    if held and target is not None and float(target) >= config.open_target_c - 0.25:
         state = "open"
-    elif mode == "manual" and target is not None and float(target) <= config.closed_target_c + 0.25:
+    elif held and target is not None and float(target) <= config.closed_target_c + 0.25:
         state = "closed"
     elif target is not None:
         state = "target"
     else:
         state = "unknown"
-    return {"time": _iso(now), "state": state, "target_c": target, "valve_pct": status.get("valve_pct"),
-            "mode": mode, "reason": reason[:500]}
+    heard = _local_to_utc(status.get("last_seen"), config) or now
+    return {"time": _iso(heard), "state": state, "target_c": target, "valve_pct": status.get("valve_pct"),
+            "mode": mode, "until": _iso(until) if until else None, "reason": reason[:500]}
 
 
 @dataclass
@@ -114,10 +138,15 @@ class ControlLoop:
         self.last_status: dict | None = None
         #: The boiler's last confirmed state (from reading it back), None until known.
         self.boiler_confirmed: dict | None = None
-        #: How often the boiler's status is read back between commands, seconds.
-        self.boiler_check_s = 900.0
+        #: How often the boiler's status is read between commands, seconds: its sensor's temperature
+        #: moves the override setpoint, its indicator is what the page shows.
+        self.boiler_check_s = 120.0
+        #: The boiler state last recorded, to record a read only when something changed.
+        self._boiler_recorded: tuple | None = None
         self._boiler_checked_at: datetime | None = None
         self._bridges: dict[str, BridgeClient] = {}
+        #: The valves' own week programs, kept equal to their rooms' schedules.
+        self.programs = ProgramSync()
         self._lock = threading.Lock()
 
     @classmethod
@@ -125,8 +154,7 @@ class ControlLoop:
         api = ApiClient(settings.api_url, settings.service_token, settings.api_timeout_s)
         boiler = None
         if settings.nefit_url:
-            boiler = NefitBoiler(settings.nefit_url, settings.nefit_timeout_s,
-                                 settings.boiler_heat_setpoint_c, settings.boiler_stop_setpoint_c)
+            boiler = NefitBoiler(settings.nefit_url, settings.nefit_timeout_s)
         weather = None
         if settings.latitude is not None and settings.longitude is not None:
             weather = OpenMeteoClient(settings.latitude, settings.longitude, settings.weather_url,
@@ -185,18 +213,17 @@ class ControlLoop:
                 return report
             self._apply_valves(result.valve_commands, status, now, report)
             self._apply_boiler(result.boiler_heat, result.boiler_reason, status, now, report)
+            for room, valve, reported in self.programs.sync(self.api, self._bridge, status, now):
+                if valve.get("id") is not None:
+                    self._record(f"/api/valves/{valve['id']}/state", valve_state_record(
+                        reported, now, "on its own week program, just rewritten to the room's schedule", self.config))
             if result.decisions_to_record:
                 self._record("/api/decisions", {"decisions": result.decisions_to_record})
             self.records.flush()
             return report
 
-    def _known_modes(self, status: dict) -> dict[str, str | None]:
-        return {v["mac"].upper(): (v.get("state") or {}).get("mode")
-                for room in status.get("rooms", []) for v in room.get("valves", [])}
-
     def _apply_valves(self, commands: list[engine.ValveCommand], status: dict, now: datetime,
                       report: TickReport) -> None:
-        known_modes = self._known_modes(status)
         due = []
         for command in commands:
             if not command.bridge_url:
@@ -211,7 +238,9 @@ class ControlLoop:
 
         def send(command: engine.ValveCommand):
             bridge = self._bridge(command.bridge_url)
-            return bridge.apply(command.mac, command.mode, command.target_c, known_modes.get(command.mac))
+            until_local = (command.until.astimezone(self.config.zone).replace(tzinfo=None)
+                           if command.until is not None else None)
+            return bridge.apply(command.mac, command.mode, command.target_c, until_local)
 
         if not due:
             return
@@ -230,37 +259,51 @@ class ControlLoop:
                     continue
                 self.valve_backoff.succeeded(command.mac)
                 report.valves_confirmed[command.mac] = confirmed
-                log.info("Valve %s in %s confirmed %s %.1f °C, %s %%: %s", command.mac, command.room_name,
-                         confirmed.get("mode"), confirmed.get("target_c") or 0, confirmed.get("valve_pct"),
-                         command.reason)
+                log.info("Valve %s in %s confirmed %s %.1f °C%s, %s %%: %s", command.mac, command.room_name,
+                         "away" if confirmed.get("away") else confirmed.get("mode"), confirmed.get("target_c") or 0,
+                         f" until {confirmed.get('away_until')}" if confirmed.get("away") else "",
+                         confirmed.get("valve_pct"), command.reason)
                 if command.valve_id is not None:
                     self._record(f"/api/valves/{command.valve_id}/state",
                                  valve_state_record(confirmed, now, command.reason, self.config))
 
     def _apply_boiler(self, heat: bool, reason: str, status: dict, now: datetime, report: TickReport) -> None:
-        if self.boiler is None:
+        """Ask the boiler for heat (or none) with an override of its program that it ends by itself.
+
+        The boiler is read when its last reading is older than boiler_check_s or the request
+        changed; the override setpoint follows its sensor (engine.boiler_request). Recorded is what
+        the boiler reported, when it changed.
+        """
+        if self.boiler is None or not self.boiler_backoff.ready("boiler", now):
             return
-        if self.boiler_confirmed is not None and self._boiler_checked_at is not None \
-                and (now - self._boiler_checked_at).total_seconds() >= self.boiler_check_s:
-            # Someone may have changed the thermostat by hand: look, so a difference gets corrected.
-            self._boiler_checked_at = now
-            try:
-                seen = self.boiler.status()
-            except DeviceError as exc:
-                log.info("Could not read the boiler's status (%s); trying again later", exc)
-            else:
-                if (seen["user_mode"], seen["heat_demand"]) != (self.boiler_confirmed["user_mode"],
-                                                                self.boiler_confirmed["heat_demand"]):
-                    log.warning("The boiler reports %s mode, setpoint %s °C, which this loop did not set; "
-                                "setting it back", seen["user_mode"], seen["setpoint_c"])
-                    self.boiler_confirmed = seen
-        known = self.boiler_confirmed or status.get("boiler") or None
-        if known is not None and known.get("user_mode") == "manual" and bool(known.get("heat_demand")) == heat:
-            return
-        if not self.boiler_backoff.ready("boiler", now):
-            return
+        asked_before = self.state.boiler.asked
+        self.state.boiler.asked = heat
         try:
-            confirmed = self.boiler.ask_heat(heat)
+            stale = self._boiler_checked_at is None \
+                or (now - self._boiler_checked_at).total_seconds() >= self.boiler_check_s
+            if self.boiler_confirmed is None or stale or asked_before != heat:
+                seen = self.boiler.status()
+                self._boiler_checked_at = now
+                self.boiler_confirmed = seen
+                # What the boiler reported is recorded even when the loop is about to change it
+                # (someone set the thermostat by hand): the record shows what really happened.
+                self._record_boiler(seen, now, "read from the boiler")
+            seen = self.boiler_confirmed
+            program = self.boiler.program_at(now, self.config.zone)
+            setpoint = engine.boiler_request(heat, seen, program, self.config)
+            if setpoint is not None:
+                if asked_before == heat and seen.get("override") is False and seen.get("user_mode") == "clock":
+                    log.info("The boiler is back on its program (its override ended at a switch point, or someone "
+                             "changed it); asking again")
+                elif asked_before == heat and seen.get("user_mode") != "clock":
+                    log.warning("The boiler reports %s mode, which this loop did not set; setting it back",
+                                seen.get("user_mode"))
+                seen = self.boiler.set_override(setpoint)
+                self.boiler_confirmed = seen
+                self._boiler_checked_at = now
+                report.boiler_confirmed = seen
+                log.info("Boiler confirmed an override at %.1f °C (its sensor %s °C, program %s °C, %s): %s",
+                         seen["override_c"], seen.get("in_house_c"), program[0], seen.get("indicator"), reason)
         except DeviceError as exc:
             wait_s = self.boiler_backoff.failed("boiler", now, isinstance(exc, PermanentDeviceError))
             report.boiler_error = exc.code
@@ -269,12 +312,15 @@ class ControlLoop:
                         "heat" if heat else "stop", exc, wait_s)
             return
         self.boiler_backoff.succeeded("boiler")
-        self.boiler_confirmed = confirmed
-        self._boiler_checked_at = now
-        report.boiler_confirmed = confirmed
-        log.info("Boiler confirmed %s (setpoint %s °C, %s): %s", "heat" if confirmed["heat_demand"] else "no heat",
-                 confirmed["setpoint_c"], confirmed["indicator"], reason)
-        self._record("/api/boiler/state", {"time": _iso(now), **confirmed, "reason": reason[:500]})
+        self._record_boiler(seen, now, reason)
+
+    def _record_boiler(self, seen: dict, now: datetime, reason: str) -> None:
+        fields = {key: seen.get(key) for key in ("heat_demand", "user_mode", "setpoint_c", "indicator")}
+        key = tuple(fields.values())
+        if key == self._boiler_recorded:
+            return
+        self._boiler_recorded = key
+        self._record("/api/boiler/state", {"time": _iso(now), **fields, "reason": reason[:500]})
 
     # --- handing back -------------------------------------------------------------------
 
@@ -315,7 +361,7 @@ class ControlLoop:
             else:
                 self.boiler_confirmed = confirmed
                 log.info("The boiler is back on its own clock program")
-                self._record("/api/boiler/state", {"time": _iso(now), **confirmed, "reason": reason[:500]})
+                self._record_boiler(confirmed, now, reason)
         # The engine must not assume the old setting any longer: let it re-learn from the status.
         self.state.boiler = engine.BoilerMemory()
         if not self.dry_run:
@@ -329,45 +375,119 @@ class ControlLoop:
                 part.close()
 
 
-def run(settings: OnoffSettings) -> None:
-    """Tick at once and then every tick_s (simulated) seconds until SIGTERM/SIGINT; then hand back."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+#: Exit status when another controller holds the house (refused at start, or taken over while running).
+EXIT_LEASE_HELD = 2
 
+
+def run(settings: OnoffSettings) -> int:
+    """Takes the controller lease, ticks at once and then every tick_s (simulated) seconds on the monotonic
+    clock until SIGTERM/SIGINT, then hands the house back (while it holds the lease) and releases the lease.
+
+    Returns the exit status: 0 after a stop, EXIT_LEASE_HELD when another controller holds the house
+    (nothing driven, nothing handed back), 1 when the API refuses this loop (say, a wrong service token).
+    """
     loop = ControlLoop.from_settings(settings)
     stop = threading.Event()
 
     def on_signal(signum, _frame):
-        log.info("Stopping on %s: handing valves and boiler back to their own programs", signal.Signals(signum).name)
+        log.info("Stopping on %s", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler = BackgroundScheduler(timezone="UTC")
     interval_s = loop.clock.wall_seconds(settings.tick_s)
-    failures = 0
-
-    def safe_tick() -> None:
-        nonlocal failures
-        try:
-            loop.tick()
-            failures = 0
-        except Exception:  # a bug must not stop the heating: say so, try again, hand back if it persists
-            failures += 1
-            log.exception("The control tick failed (%d in a row); the next tick tries again", failures)
-            if failures == settings.api_down_ticks:
-                try:
-                    loop.hand_back("the control tick keeps failing")
-                except Exception:
-                    log.exception("Handing the house back failed too")
-
-    scheduler.add_job(safe_tick, "interval", seconds=interval_s, next_run_time=datetime.now(timezone.utc),
-                      max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval_s)), id="tick")
-    log.info("Control loop started: strategy %s, a tick every %g s, API %s, boiler %s", settings.strategy,
-             settings.tick_s, settings.api_url, settings.nefit_url or "not driven")
-    scheduler.start()
+    heartbeat = Heartbeat(settings.heartbeat_path, interval_s)
+    lease = ControllerLease(loop.api, settings.lease_ttl)
     try:
-        stop.wait()
+        heartbeat.beat()  # a loop that is still waiting for the API is not hung
+        status = _take_lease(lease, stop, interval_s, heartbeat)
+        if status is not None:
+            return status
+        log.info("Control loop started as %s: strategy %s, a tick every %g s, API %s, boiler %s", lease.holder,
+                 settings.strategy, settings.tick_s, settings.api_url, settings.nefit_url or "not driven")
+        failures = 0
+
+        def one_tick() -> bool:
+            nonlocal failures
+            try:
+                lease.take(ticked=True)  # the renewal is the heartbeat the API shows
+            except LeaseHeld as exc:
+                lease.lost = True
+                log.error("Another controller took the house over (%s); this loop stops driving valves and "
+                          "boiler and leaves them to it", exc)
+                return False
+            except ApiUnavailable as exc:
+                # The tick sees the API down too and hands back after api_down_ticks; a lease that lapses
+                # meanwhile is taken again by this holder when the API is back, unless another took it.
+                log.debug("Could not renew the controller lease (%s)", exc)
+            except ApiRejected as exc:
+                log.error("The API refused to renew the controller lease (%s); ticking on", exc)
+            try:
+                loop.tick()
+                failures = 0
+            except Exception:  # a bug must not stop the heating: say so, try again, hand back if it persists
+                failures += 1
+                log.exception("The control tick failed (%d in a row); the next tick tries again", failures)
+                if failures == settings.api_down_ticks:
+                    try:
+                        loop.hand_back("the control tick keeps failing")
+                    except Exception:
+                        log.exception("Handing the house back failed too")
+            heartbeat.beat()
+            return True
+
+        run_every(interval_s, one_tick, stop)
+        if lease.lost:
+            return EXIT_LEASE_HELD
+        _hand_back_and_release(loop, lease)
+        return 0
     finally:
-        scheduler.shutdown(wait=True)
-        loop.hand_back("the control loop stopped")
         loop.close()
+
+
+def _take_lease(lease: ControllerLease, stop: threading.Event, interval_s: float,
+                heartbeat: Heartbeat) -> int | None:
+    """Waits until this loop holds the lease (None), or says why it must not run (an exit status)."""
+    while not stop.is_set():
+        try:
+            lease.take()
+            return None
+        except LeaseHeld as exc:
+            if not holder_is_dead_here(exc.holder):
+                log.error("Another controller holds the house: %s, until %s. This one does not start; stop "
+                          "that one first (two loops would undo each other's commands).", exc.holder,
+                          exc.expires_at)
+                return EXIT_LEASE_HELD
+            log.warning("The lease is held by %s, a loop of this host that no longer runs; waiting until it "
+                        "runs out at %s", exc.holder, exc.expires_at)
+        except ApiUnavailable as exc:
+            log.warning("Cannot take the controller lease, the API does not answer (%s); trying again in %g s",
+                        exc, interval_s)
+        except ApiRejected as exc:
+            log.error("The API refuses this loop the controller lease (%s); check HEATING_SERVICE_TOKEN", exc)
+            return 1
+        heartbeat.beat()
+        stop.wait(interval_s)
+    return 0
+
+
+def _hand_back_and_release(loop: ControlLoop, lease: ControllerLease) -> None:
+    """On stop: hand the house back unless another controller holds it now, then give the lease up."""
+    try:
+        lease.take()
+    except LeaseHeld as exc:
+        log.warning("Stopping without handing back: %s holds the house now", exc.holder)
+        return
+    except ApiError as exc:
+        # Unknown is not "taken": a loop that cannot see the rooms must not leave valves in its last
+        # setting, so it hands back as it did before there were leases.
+        log.info("Could not confirm the controller lease before handing back (%s)", exc)
+    log.info("Stopping: handing valves and boiler back to their own programs")
+    try:
+        loop.hand_back("the control loop stopped")
+    finally:
+        try:
+            lease.release()
+            log.info("Released the controller lease")
+        except ApiError as exc:
+            log.warning("Could not release the controller lease (%s); it runs out by itself", exc)

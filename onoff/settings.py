@@ -1,7 +1,10 @@
 """The control loop's deployment settings (environment, prefix HEATING_, or .env)."""
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+import tempfile
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
 
 from common.settings import ServiceSettings
 from onoff.config import ControlConfig
@@ -44,9 +47,11 @@ class OnoffSettings(ServiceSettings):
     spool_dir: str | None = None
     #: Size limit of that spool, bytes.
     spool_max_bytes: int = Field(20_000_000, ge=100_000)
-    #: Setpoints that fire and stop the boiler in manual mode, °C.
-    boiler_heat_setpoint_c: float = Field(30.0, ge=5, le=30)
-    boiler_stop_setpoint_c: float = Field(5.0, ge=5, le=30)
+    #: The boiler's override setpoint: heat = its sensor + BOILER_HEAT_MARGIN_K, at most its
+    #: program's setpoint + BOILER_MAX_ABOVE_PROGRAM_K; stop = its sensor - BOILER_STOP_MARGIN_K.
+    boiler_heat_margin_k: float = Field(1.5, ge=0.5, le=5)
+    boiler_stop_margin_k: float = Field(1.0, ge=0.5, le=5)
+    boiler_max_above_program_k: float = Field(2.0, ge=0, le=10)
     #: Rule parameters (docs/control.md), minutes and kelvin.
     min_open_min: float = Field(20.0, ge=0, le=120)
     min_closed_min: float = Field(20.0, ge=0, le=120)
@@ -55,9 +60,15 @@ class OnoffSettings(ServiceSettings):
     boiler_min_pause_min: float = Field(5.0, ge=0, le=60)
     window_drop_k: float = Field(1.0, gt=0, le=10)
     window_close_min: float = Field(20.0, ge=1, le=120)
+    #: How long the controller lease lasts without a renewal, seconds (simulated, like TICK_S); every
+    #: tick renews it. Unset: 3 ticks. A second loop can take the house only once this ran out.
+    lease_ttl_s: float | None = Field(None, ge=10, le=86_400)
+    #: File each tick writes its time to, read by `python -m onoff health`. Unset: "heartbeat" in
+    #: SPOOL_DIR, else in the temporary directory.
+    heartbeat_file: str | None = None
 
     @field_validator("nefit_url", "latitude", "longitude", "weather_cache_path", "spool_dir", "service_token",
-                     mode="before")
+                     "lease_ttl_s", "heartbeat_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         # HEATING_NEFIT_URL= (empty) in a .env or compose file means "none", not an invalid value.
@@ -72,6 +83,34 @@ class OnoffSettings(ServiceSettings):
             raise ValueError(f"unknown strategy {value!r}; choose one of {', '.join(names())}")
         return value
 
+    @model_validator(mode="after")
+    def _lease_outlasts_a_tick(self):
+        if self.lease_ttl_s is not None and self.lease_ttl_s < 2 * self.tick_s:
+            # Shorter, and a tick that runs a little long lets the lease lapse under a running loop.
+            raise ValueError(f"lease_ttl_s: must be at least 2 ticks ({2 * self.tick_s:g} s with tick_s "
+                             f"{self.tick_s:g})")
+        return self
+
+    @property
+    def lease_ttl(self) -> float:
+        """The lease's term in (simulated) seconds."""
+        return self.lease_ttl_s if self.lease_ttl_s is not None else 3 * self.tick_s
+
+    @property
+    def heartbeat_path(self) -> Path:
+        if self.heartbeat_file:
+            return Path(self.heartbeat_file)
+        if self.spool_dir:
+            # The spool folder belongs to this one process (it is locked), so its heartbeat cannot be
+            # another loop's.
+            return Path(self.spool_dir) / "heartbeat"
+        return Path(tempfile.gettempdir()) / "heating-onoff-heartbeat"
+
+    @property
+    def tick_wall_s(self) -> float:
+        """Wall-clock seconds between ticks (tick_s is simulated seconds when the clock is simulated)."""
+        return self.tick_s / self.clock_speed if self.clock_start else self.tick_s
+
     def control_config(self) -> ControlConfig:
         return ControlConfig(
             tz=self.tz,
@@ -79,4 +118,6 @@ class OnoffSettings(ServiceSettings):
             boiler_open_delay_s=self.boiler_open_delay_min * 60,
             boiler_min_burn_s=self.boiler_min_burn_min * 60, boiler_min_pause_s=self.boiler_min_pause_min * 60,
             window_drop_k=self.window_drop_k, window_close_s=self.window_close_min * 60,
+            boiler_heat_margin_k=self.boiler_heat_margin_k, boiler_stop_margin_k=self.boiler_stop_margin_k,
+            boiler_max_above_program_k=self.boiler_max_above_program_k,
         )

@@ -28,10 +28,10 @@ class OnoffController:
 
     def step(self, status: dict, weather: dict, now: datetime):
         result = engine.tick(status, weather, now, self.state, self.strategy, self.config)
-        valves = {command.mac: self._setting_type(mode=command.mode, target_c=command.target_c)
+        valves = {command.mac: self._setting_type(mode=command.mode, target_c=command.target_c, until=command.until)
                   for command in result.valve_commands}
         return self._output_type(valves=valves, boiler_heat=result.boiler_heat,
-                                 decisions=result.decisions_to_record)
+                                 decisions=result.decisions_to_record, config=self.config)
 
 
 def make_controller(name: str, config: ControlConfig | None = None) -> OnoffController:

@@ -5,7 +5,9 @@ them with a status notification on the notify characteristic. This module
 encodes every command the system sends, decodes every command a valve accepts
 (what the simulated valve needs), and decodes and encodes the status
 notification, both the short layout of older firmware and the newer one that
-appends the away end, the window-open settings, comfort, eco and offset.
+appends the away end, the window-open settings, comfort, eco and offset; and
+the valve's own week program: one day's program is written with ``10``, read
+with ``20``, answered with ``21`` (a read) or ``02 02 <day>`` (a write).
 
 No I/O, no clock: callers pass times in. Temperatures travel as ``t × 2`` in
 0.5 °C steps between 4.5 °C (the valve's OFF) and 30.0 °C (its ON).
@@ -28,6 +30,8 @@ WINDOW_MINUTES_MAX = 60
 
 # Command bytes (the first byte of a frame written to the valve).
 CMD_STATUS_REQUEST = 0x03
+CMD_PROGRAM_WRITE = 0x10
+CMD_PROGRAM_READ = 0x20
 CMD_COMFORT_ECO_CONFIGURE = 0x11
 CMD_OFFSET_CONFIGURE = 0x13
 CMD_WINDOW_CONFIGURE = 0x14
@@ -44,6 +48,30 @@ STATUS_TARGET_MARKER = 0x04
 STATUS_LEN_OLD = 6
 STATUS_LEN_AWAY = 10
 STATUS_LEN_NEW = 15
+
+# The week program. Layouts (all read to learn, none copied):
+# - Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Timers": read
+#   ``20 <day>``; answer ``21 <day>`` then 7 pairs (temperature ×2, end of that period in
+#   10-minute units, 24:00 = 0x90), pairs after the 24:00 one filled with zeros; write
+#   ``10 <day>`` and the same 7 pairs; the valve answers a write with ``02 02 <day>``.
+# - rytilahti/python-eq3bt eq3bt/structures.py (``Schedule``: cmd, day, then
+#   GreedyRange(target_temp, next_change_at)) and eq3bt/eq3btsmart.py (PROP_SCHEDULE_QUERY
+#   0x20, PROP_SCHEDULE_RETURN 0x21, ``NAME_TO_DAY`` with 0 = Saturday).
+# - EuleMitKeule/eq3btsmart eq3btsmart/const.py (``WeekDay`` SATURDAY = 0 … FRIDAY = 6,
+#   SCHEDULE_SET 0x10, SCHEDULE_GET 0x20, SCHEDULE_RETURN 0x21) and eq3btsmart/structures.py.
+# A frame always carries all 7 pairs: the valve overwrites only the bytes sent (Heckie75,
+# "Read latest command request"), so a shorter write could leave an old period behind.
+CMD_PROGRAM_ANSWER = 0x21
+PROGRAM_WRITTEN_KIND = 0x02
+PROGRAM_WRITTEN_SUBKIND = 0x02
+#: The valve's day byte is the index here (0 = Saturday).
+PROGRAM_DAYS: tuple[str, ...] = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
+#: The order the bridges read and answer days in.
+WEEK_ORDER: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PROGRAM_POINTS_MAX = 7
+PROGRAM_STEP_MIN = 10
+DAY_END_MIN = 24 * 60
+PROGRAM_FRAME_LEN = 2 + 2 * PROGRAM_POINTS_MAX
 
 #: The status flags byte: field name -> bit. One row per flag; 0x40 has no known meaning.
 STATUS_FLAGS: tuple[tuple[str, int], ...] = (
@@ -103,6 +131,33 @@ class Eq3Status:
     @property
     def mode(self) -> str:
         return "manual" if self.manual else "auto"
+
+
+@dataclass(frozen=True)
+class DayProgram:
+    """One day of the valve's week program.
+
+    ``points`` are ``(until_minute, temp_c)``: ``temp_c`` holds from the previous
+    point's ``until_minute`` (or 00:00) up to ``until_minute``; the last ends at 1440 (24:00).
+    Construction does not validate; encoding does (Eq3EncodeError).
+    """
+
+    day: str
+    points: tuple[tuple[int, float], ...]
+
+    def temp_at(self, minute_of_day: int) -> float:
+        """The program's temperature at ``minute_of_day`` (0–1439)."""
+        for until_minute, temp_c in self.points:
+            if minute_of_day < until_minute:
+                return temp_c
+        return self.points[-1][1]
+
+    def period_end(self, minute_of_day: int) -> int:
+        """The end (minute of the day) of the period that holds at ``minute_of_day``."""
+        for until_minute, _ in self.points:
+            if minute_of_day < until_minute:
+                return until_minute
+        return DAY_END_MIN
 
 
 # --- commands the valve accepts, as typed values (decode_command's results) ---
@@ -172,9 +227,19 @@ class SetLock:
     on: bool
 
 
+@dataclass(frozen=True)
+class WriteProgram:
+    program: DayProgram
+
+
+@dataclass(frozen=True)
+class ReadProgram:
+    day: str
+
+
 Eq3Command = (
     StatusRequest | SetTarget | SetModeAuto | SetModeManual | SetAway | SetBoost | SelectComfort
-    | SelectEco | ConfigureComfortEco | ConfigureOffset | ConfigureWindow | SetLock
+    | SelectEco | ConfigureComfortEco | ConfigureOffset | ConfigureWindow | SetLock | WriteProgram | ReadProgram
 )
 
 
@@ -289,7 +354,98 @@ def encode_lock(on: bool) -> bytes:
     return bytes([CMD_LOCK, 0x01 if on else 0x00])
 
 
+def _day_byte(day: str) -> int:
+    if day not in PROGRAM_DAYS:
+        raise Eq3EncodeError(f"day {day!r} is not one of {', '.join(WEEK_ORDER)}")
+    return PROGRAM_DAYS.index(day)
+
+
+def _program_pairs(program: DayProgram) -> bytes:
+    """The 7 (t×2, until/10) pairs of a valid day program, zero-filled after 24:00."""
+    points = tuple(program.points)
+    if not 1 <= len(points) <= PROGRAM_POINTS_MAX:
+        raise Eq3EncodeError(f"a day program has 1 to 7 periods, not {len(points)}")
+    pairs = bytearray()
+    previous = 0
+    for until_minute, temp_c in points:
+        if isinstance(until_minute, bool) or not isinstance(until_minute, int) or until_minute % PROGRAM_STEP_MIN \
+                or not previous < until_minute <= DAY_END_MIN:
+            raise Eq3EncodeError(f"program times must increase in 10-minute steps up to 24:00, got {until_minute!r}")
+        pairs += bytes([temp_to_byte(temp_c), until_minute // PROGRAM_STEP_MIN])
+        previous = until_minute
+    if previous != DAY_END_MIN:
+        raise Eq3EncodeError("the last period of a day program must end at 24:00")
+    return bytes(pairs) + bytes(2 * (PROGRAM_POINTS_MAX - len(points)))
+
+
+def encode_program_write(program: DayProgram) -> bytes:
+    """Write one day's program: ``10 <day>`` and 7 pairs (16 bytes); Eq3EncodeError for a bad program."""
+    return bytes([CMD_PROGRAM_WRITE, _day_byte(program.day)]) + _program_pairs(program)
+
+
+def encode_program_read(day: str) -> bytes:
+    """Ask for one day's program (``20 <day>``); the valve answers with ``21 <day> …``."""
+    return bytes([CMD_PROGRAM_READ, _day_byte(day)])
+
+
+def encode_program_answer(program: DayProgram) -> bytes:
+    """The valve's answer to a read of this day (the reference encoder decode_program inverts)."""
+    return bytes([CMD_PROGRAM_ANSWER, _day_byte(program.day)]) + _program_pairs(program)
+
+
+def encode_program_written(day: str) -> bytes:
+    """The valve's answer to a write of ``day``: ``02 02 <day>``."""
+    return bytes([PROGRAM_WRITTEN_KIND, PROGRAM_WRITTEN_SUBKIND, _day_byte(day)])
+
+
 # --- decoders ---
+
+
+def _decode_pairs(frame: bytes, day: str) -> DayProgram:
+    """The points of 7 pairs up to and including the 24:00 one; what follows must be zero."""
+    pairs = frame[2:]
+    points: list[tuple[int, float]] = []
+    previous = 0
+    for index in range(0, len(pairs), 2):
+        temp_raw, until_raw = pairs[index], pairs[index + 1]
+        until_minute = until_raw * PROGRAM_STEP_MIN
+        if not previous < until_minute <= DAY_END_MIN:
+            raise Eq3DecodeError(f"program times do not increase up to 24:00: {frame.hex()}")
+        points.append((until_minute, byte_to_temp(temp_raw)))
+        previous = until_minute
+        if until_minute == DAY_END_MIN:
+            if any(pairs[index + 2:]):
+                raise Eq3DecodeError(f"program has bytes after its 24:00 period: {frame.hex()}")
+            return DayProgram(day, tuple(points))
+    raise Eq3DecodeError(f"program does not end at 24:00: {frame.hex()}")
+
+
+def _program_frame_day(frame: bytes, what: str) -> str:
+    if len(frame) != PROGRAM_FRAME_LEN:
+        raise Eq3DecodeError(f"{what} needs {PROGRAM_FRAME_LEN} bytes, got {len(frame)}: {frame.hex()}")
+    if frame[1] >= len(PROGRAM_DAYS):
+        raise Eq3DecodeError(f"{what} for day byte 0x{frame[1]:02x}, which is not a day: {frame.hex()}")
+    return PROGRAM_DAYS[frame[1]]
+
+
+def decode_program(frame: bytes) -> DayProgram:
+    """Decode the valve's answer to a program read (``21 <day>`` and 7 pairs, 16 bytes).
+
+    Guarantees a DayProgram with 1–7 increasing points ending at 24:00, or an Eq3DecodeError.
+    """
+    frame = bytes(frame)
+    if not frame or frame[0] != CMD_PROGRAM_ANSWER:
+        raise Eq3DecodeError(f"not a program answer: {frame.hex() or 'empty'}")
+    return _decode_pairs(frame, _program_frame_day(frame, "program answer"))
+
+
+def decode_program_written(frame: bytes) -> str:
+    """The day the valve confirms in its answer to a program write (``02 02 <day>``); Eq3DecodeError otherwise."""
+    frame = bytes(frame)
+    if len(frame) != 3 or frame[0] != PROGRAM_WRITTEN_KIND or frame[1] != PROGRAM_WRITTEN_SUBKIND \
+            or frame[2] >= len(PROGRAM_DAYS):
+        raise Eq3DecodeError(f"not a confirmation of a program write: {frame.hex() or 'empty'}")
+    return PROGRAM_DAYS[frame[2]]
 
 
 def decode_status(frame: bytes) -> Eq3Status:
@@ -396,11 +552,24 @@ def decode_command(frame: bytes) -> Eq3Command:
             raw = mode_byte & 0x3F
             return SetModeManual(byte_to_temp(raw) if raw else None)
         raise Eq3DecodeError(f"unknown mode byte 0x{mode_byte:02x}")
-    if cmd in (CMD_BOOST, CMD_LOCK):
+    if cmd == CMD_BOOST:
+        _expect_len(frame, 2)
+        # Any non-zero byte starts boost: Heckie75/eQ-3-radiator-thermostat
+        # eq-3-radiator-thermostat-api.md ("Activate boost mode", sent as 45 ff); prefixFelix/
+        # eqiva-radiator-thermostat eqiva.py sends 45 ff too.
+        return SetBoost(frame[1] != 0)
+    if cmd == CMD_LOCK:
         _expect_len(frame, 2)
         if frame[1] not in (0, 1):
             raise Eq3DecodeError(f"command 0x{cmd:02x} takes 00 or 01, got 0x{frame[1]:02x}")
-        return SetBoost(frame[1] == 1) if cmd == CMD_BOOST else SetLock(frame[1] == 1)
+        return SetLock(frame[1] == 1)
+    if cmd == CMD_PROGRAM_READ:
+        _expect_len(frame, 2)
+        if frame[1] >= len(PROGRAM_DAYS):
+            raise Eq3DecodeError(f"program read for day byte 0x{frame[1]:02x}, which is not a day")
+        return ReadProgram(PROGRAM_DAYS[frame[1]])
+    if cmd == CMD_PROGRAM_WRITE:
+        return WriteProgram(_decode_pairs(frame, _program_frame_day(frame, "program write")))
     if cmd == CMD_COMFORT:
         _expect_len(frame, 1)
         return SelectComfort()

@@ -116,9 +116,12 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"the controller API refused or failed: {exc}")
         finally:
             client.close()
-        print(f"created {len(report.created)}, already there {len(report.skipped)}")
+        print(f"created {len(report.created)}, updated {len(report.updated)}, "
+              f"already there {len(report.skipped)}")
         for line in report.created:
             print(f"  + {line}")
+        for line in report.updated:
+            print(f"  ~ {line}")
         return 0
 
     if args.command == "bench":
@@ -156,7 +159,8 @@ def _print_report(report: dict) -> None:
         ("bound at same comfort (m³)", "bound_gas_m3"), ("gap closed (%)", "gap_closed_pct"),
         ("boiler starts/day", "boiler_starts_per_day"), ("burns < 10 min", "short_burn_share"),
         ("valve moves/valve/day mean", "valve_moves_per_valve_per_day_mean"),
-        ("valve moves/valve/day max", "valve_moves_per_valve_per_day_max"), ("compute ratio", "compute_ratio"),
+        ("valve moves/valve/day max", "valve_moves_per_valve_per_day_max"),
+        ("valve connections/valve/day", "valve_connections_per_valve_per_day"), ("compute ratio", "compute_ratio"),
     ]
     names = list(report["controllers"])
     print(f"{'':30}" + "".join(f"{n:>22}" for n in names))

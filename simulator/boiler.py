@@ -98,6 +98,41 @@ class NefitBoiler:
             return self.override_temp_c
         return float(self.clock_program.table[week_minute])
 
+    def program_setpoint_c(self, week_minute: int | None = None) -> float:
+        """What the boiler's own clock program asks for now (whatever the user mode)."""
+        week_minute = self.week_minute if week_minute is None else week_minute
+        return float(self.clock_program.table[week_minute])
+
+    def program_next_s(self, week_minute: int | None = None) -> float | None:
+        """Seconds (whole minutes) to the clock program's next switch point, where an override ends."""
+        week_minute = self.week_minute if week_minute is None else week_minute
+        keys = sorted(p.weekday * 1440 + p.minute for p in self.clock_program.points)
+        if not keys:
+            return None
+        later = [k for k in keys if k > week_minute]
+        return 60.0 * ((later[0] if later else keys[0] + MINUTES_PER_WEEK) - week_minute)
+
+    def user_program(self) -> list[dict]:
+        """The clock program as the backend's ``UserProgram`` record: six switch points a day,
+        Sunday first, unused ones ``active: off`` (the layout in marcelrv/nefit_easy_protocol
+        program1.md). A day with more than six points keeps its first six."""
+        days = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+        by_day: dict[int, list] = {d: [] for d in range(7)}
+        for point in self.clock_program.points:
+            by_day[point.weekday].append(point)
+        record = []
+        for weekday in (6, 0, 1, 2, 3, 4, 5):
+            points = by_day[weekday][:6]
+            for n in range(6):
+                if n < len(points):
+                    value = points[n].value
+                    record.append({"active": "on", "t": points[n].minute,
+                                   "T": int(value) if float(value).is_integer() else value,
+                                   "name": n, "d": days[weekday]})
+                else:
+                    record.append({"active": "off", "t": 0, "T": 5, "name": 0, "d": days[weekday]})
+        return record
+
     def supply_setpoint_c(self, outdoor_c: float) -> float:
         """The heating curve: supply temperature for the outdoor temperature."""
         cold, mild = self.spec.supply_at_minus10_c, self.spec.supply_at_plus15_c
@@ -225,12 +260,17 @@ class NefitBoiler:
                 "/system/sensors/temperatures/outdoor_t1": ("floatValue", round(self.outdoor_temp_c, 1)),
                 "/system/appliance/systemPressure": ("floatValue", 1.8),
                 "/ecus/rrc/uiStatus": ("uiUpdate", self.ui_status()),
+                "/ecus/rrc/userprogram/activeprogram": ("floatValue", 1),
+                "/ecus/rrc/userprogram/program1": ("UserProgram", self.user_program()),
             }
         if path not in values:
             raise UnknownPath(path)
         kind, value = values[path]
-        answer = {"id": path, "type": kind, "recordable": 0, "writeable": 1 if path.startswith("/heating") else 0,
+        writeable = path.startswith(("/heating", "/ecus/rrc/userprogram"))
+        answer = {"id": path, "type": kind, "recordable": 0, "writeable": 1 if writeable else 0,
                   "value": value}
+        if path.endswith("/activeprogram"):
+            answer.update(minValue=0, maxValue=2, unitOfMeasure="")
         if path == "/heatingCircuits/hc1/usermode":
             answer["allowedValues"] = ["clock", "manual"]
         return answer
@@ -260,16 +300,24 @@ class NefitBoiler:
             else:
                 raise UnknownPath(path)
 
-    def ask_heat(self, heat: bool | None) -> None:
-        """Apply a controller's boiler decision the way the control loop writes it through nefit-easy-http-server."""
-        if heat is None:
+    def seen(self) -> dict:
+        """What the control loop's driver reads of the boiler (onoff.drivers.nefit status())."""
+        with self.lock:
+            override = self.override_on and self.user_mode == "clock"
+            return {"user_mode": self.user_mode, "override": override,
+                    "override_c": self.override_temp_c if override else None, "in_house_c": self.in_house_temp_c}
+
+    def to_clock_program(self) -> None:
+        """Clock mode without an override, as the control loop hands the boiler back."""
+        self.bridge_post("heatingCircuits/hc1/usermode", "clock")
+        self.bridge_post("heatingCircuits/hc1/manualTempOverride/status", "off")
+
+    def set_override(self, setpoint_c: float) -> None:
+        """A temporary override of the clock program, written as the control loop's driver does."""
+        if self.user_mode != "clock":
             self.bridge_post("heatingCircuits/hc1/usermode", "clock")
-            return
-        temp = SETPOINT_MAX_C if heat else SETPOINT_MIN_C
-        self.bridge_post("heatingCircuits/hc1/usermode", "manual")
-        self.bridge_post("heatingCircuits/hc1/temperatureRoomManual", temp)
+        self.bridge_post("heatingCircuits/hc1/manualTempOverride/temperature", setpoint_c)
         self.bridge_post("heatingCircuits/hc1/manualTempOverride/status", "on")
-        self.bridge_post("heatingCircuits/hc1/manualTempOverride/temperature", temp)
 
 
 def _temperature(value) -> float:

@@ -1,12 +1,16 @@
 """The simulated house's valve bridge: the bridge contract over simulated eQ-3 valves.
 
 The same request/response logic as the Pi's bridge (thermostat_reader.valve_bridge.core),
-over a transport that hands each real command frame to ``SimulatedEq3Valve.handle_command``.
+over a transport that hands each real command frame to ``SimulatedEq3Valve.handle_command``
+(status commands, away mode, and the week program's read and write frames alike).
 The valves lock themselves, so the house may call ``valve.step`` from its own
 loop while the bridge serves requests.
 """
 from __future__ import annotations
 
+import socket
+import threading
+import weakref
 from datetime import datetime, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -56,6 +60,7 @@ class SimulatedBridgeServer:
         self.core = BridgeCore(list(valves), self.transport, kind="simulated", now=now,
                                zone=zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone), timeout_s=timeout_s)
         self.server = ContractHttpServer(self.core, host, port)
+        self._power = _PowerSwitch(self)
 
     @property
     def url(self) -> str:
@@ -71,3 +76,60 @@ class SimulatedBridgeServer:
 
     def stop(self) -> None:
         self.server.stop()
+
+    @property
+    def powered(self) -> bool:
+        return self._power.on
+
+    def set_powered(self, on: bool) -> None:
+        """Off: like an ESP32 without power, the port is closed and open connections drop; on: it
+        serves again on the same port. Only for a started bridge."""
+        self._power.set(on)
+
+
+class _PowerSwitch:
+    """Cuts a started bridge's power and restores it.
+
+    The valve contract's server keeps HTTP/1.1 connections open, and clients (the control loop's
+    requests.Session) reuse them: closing the listening port alone would leave the bridge reachable
+    on those. So the switch remembers each accepted connection and shuts it down with the port.
+    """
+
+    def __init__(self, bridge: SimulatedBridgeServer):
+        self.bridge = bridge
+        self.on = True
+        self._connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._watch(bridge.server)
+
+    def _watch(self, server: ContractHttpServer) -> None:
+        # The contract server lives in thermostat_reader and offers no hook; wrapping its stdlib
+        # server's process_request (called once per accepted connection) is the smallest way in.
+        http = server._server
+        accept = http.process_request
+
+        def process_request(request, client_address):
+            self._connections.add(request)
+            accept(request, client_address)
+
+        http.process_request = process_request
+
+    def set(self, on: bool) -> None:
+        with self._lock:
+            if on == self.on:
+                return
+            bridge = self.bridge
+            if on:
+                host, port = bridge.server._server.server_address[:2]
+                bridge.server = ContractHttpServer(bridge.core, host, port)
+                self._watch(bridge.server)
+                bridge.server.start()
+            else:
+                bridge.server.stop()
+                for connection in list(self._connections):
+                    try:
+                        connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:  # already closed by its client
+                        pass
+                self._connections.clear()
+            self.on = on

@@ -16,14 +16,17 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class ValveSetting:
-    mode: str  # "manual" or "auto"
-    target_c: float  # 4.5 .. 30.0 in 0.5 steps (30 = fully open, 5 = closed)
+    mode: str  # "manual", "away" (until ``until``) or "auto" (the valve's own program)
+    target_c: float | None  # 4.5 .. 30.0 in 0.5 steps (30 = fully open, 5 = closed)
+    until: datetime | None = None  # the end of an away setting (aware; on a half hour of the home's clock)
 
 
 @dataclass
 class ControlOutput:
     valves: dict[str, ValveSetting] = field(default_factory=dict)  # by valve MAC, upper case
     boiler_heat: bool | None = None  # True: heat; False: stop; None: the boiler's own clock program
+    #: The rules (onoff.config.ControlConfig) the boiler request is written by; None: the defaults.
+    config: object | None = None
     decisions: list[dict] = field(default_factory=list)
 
 

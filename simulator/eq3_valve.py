@@ -10,11 +10,24 @@ Model of the valve's own thermostat (simple on purpose):
   band of ``proportional_band_k`` (default 1.5 K, reaching 100 % at the band's end);
   target 30.0 °C (ON) is always fully open and 4.5 °C (OFF) always closed;
 - the motor moves at ``full_stroke_s`` (default 40 s) for 0 → 100 %;
-- auto mode follows a week program: comfort from ``comfort_from`` to
-  ``comfort_until`` every day, eco otherwise (the factory program's shape); a
-  target command in auto mode holds until the program's next switch;
+- auto mode follows the valve's own week program (7 days of up to 7 periods,
+  ``protocols.eq3.DayProgram``) on the valve's clock; a target command in auto
+  mode holds until the program's next switch point; a program write takes
+  effect at the next switch point too (what the valve shows is kept until then);
+- the program is read (``20 <day>``, answered ``21 <day> …``) and written
+  (``10 <day> …``, answered ``02 02 <day>``) as the real valve does
+  (Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Timers");
 - boost opens fully for 5 minutes, then returns to what it did before;
-- away holds its temperature until its end, then returns to auto.
+- away holds its temperature until its end on the valve's own clock, then the
+  valve returns to auto and takes the program's temperature.
+
+The default program is the eQ-3 factory program, the same every day: 17.0 °C
+until 06:00, 21.0 °C until 09:00, 17.0 °C until 17:00, 21.0 °C until 23:00,
+17.0 °C until 24:00 (the eQ-3 manuals, "Week program: Example": CC-RT-BLE
+user manual section 11.1 and, with the full table, the eQ-3 CC-RT-O classic
+operation manual, "Weekly program: Examples"). ``comfort_from``/``comfort_until``
+still build the older simple shape (comfort between them, eco otherwise) for
+callers that ask for it.
 
 Thread-safe: commands (from a bridge thread) and steps (from the house loop)
 take the same lock.
@@ -22,12 +35,28 @@ take the same lock.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from protocols import eq3
 
 BOOST_S = 300.0
+# The factory program (see the module docstring): (until minute, °C) for every day.
+FACTORY_DAY: tuple[tuple[int, float], ...] = ((360, 17.0), (540, 21.0), (1020, 17.0), (1380, 21.0), (1440, 17.0))
+
+
+def factory_program() -> dict[str, eq3.DayProgram]:
+    return {day: eq3.DayProgram(day, FACTORY_DAY) for day in eq3.WEEK_ORDER}
+
+
+def simple_program(comfort_from: time, comfort_until: time, comfort_c: float,
+                   eco_c: float) -> dict[str, eq3.DayProgram]:
+    """Comfort from ``comfort_from`` to ``comfort_until`` every day, eco otherwise."""
+    start = comfort_from.hour * 60 + comfort_from.minute
+    end = comfort_until.hour * 60 + comfort_until.minute if comfort_until != time(0) else eq3.DAY_END_MIN
+    points = [(start, eco_c), (end, comfort_c), (eq3.DAY_END_MIN, eco_c)]
+    points = tuple(p for i, p in enumerate(points) if p[0] > (points[i - 1][0] if i else 0))
+    return {day: eq3.DayProgram(day, points) for day in eq3.WEEK_ORDER}
 
 
 class SimulatedValveError(Exception):
@@ -54,8 +83,9 @@ class SimulatedEq3Valve:
         mode: str = "auto",
         comfort_c: float = 21.0,
         eco_c: float = 17.0,
-        comfort_from: time = time(6, 0),
-        comfort_until: time = time(22, 0),
+        comfort_from: time | None = None,
+        comfort_until: time | None = None,
+        program: dict[str, eq3.DayProgram] | None = None,
         window_open_c: float = 12.0,
         window_open_minutes: int = 15,
         offset_c: float = 0.0,
@@ -76,8 +106,13 @@ class SimulatedEq3Valve:
         self.target_c = target_c
         self.comfort_c = comfort_c
         self.eco_c = eco_c
-        self.comfort_from = comfort_from
-        self.comfort_until = comfort_until
+        if program is None and (comfort_from is not None or comfort_until is not None):
+            program = simple_program(comfort_from or time(6, 0), comfort_until or time(22, 0), comfort_c, eco_c)
+        #: The week program by day name ('mon' … 'sun'), always all 7 days.
+        self.program: dict[str, eq3.DayProgram] = factory_program()
+        for day, day_program in (program or {}).items():
+            eq3.encode_program_write(day_program)  # refuses a program a real valve could not hold
+            self.program[day] = day_program
         self.window_open_c = window_open_c
         self.window_open_minutes = window_open_minutes
         self.offset_c = offset_c
@@ -92,7 +127,8 @@ class SimulatedEq3Valve:
         self.commands_received: list[bytes] = []
         self._position_pct = float(valve_pct)
         self._clock_offset: timedelta | None = None
-        self._program_slot: bool | None = None
+        # The program period the valve last took its target from: (valve date, period end minute).
+        self._program_period: tuple[date, int] | None = None
         self._fail_next = 0
         self._garble_next = 0
         self._garbled_answer = b""
@@ -110,6 +146,27 @@ class SimulatedEq3Valve:
         with self._lock:
             self._garble_next = count
             self._garbled_answer = bytes(answer)
+
+    def turn_by_hand(self, temp_c: float, now: datetime) -> bool:
+        """Someone turns the wheel to ``temp_c``; False (nothing changes) while the controls are locked.
+
+        The mode stays. In auto mode the temperature holds until the program's next switch point
+        (the eQ-3 Bluetooth Smart manual, section 11 "Setting the program for the week": "In auto
+        mode, the temperature can be changed at any time using the control wheel. The modified
+        temperature will then remain the same until the next point at which the program changes"),
+        as a target sent over Bluetooth does; in manual mode until it is changed again. The manuals
+        say nothing of the wheel in holiday mode: here the target changes and the holiday's end
+        stays. The wheel needs no radio, so an unreachable valve takes it too.
+        """
+        eq3.temp_to_byte(temp_c)  # the wheel's range: 4.5 (OFF) to 30.0 (ON) in 0.5 °C steps
+        with self._lock:
+            self._expire(now)
+            if self.locked:
+                return False
+            self.target_c = float(temp_c)
+            # Held until the current program period ends; outside auto mode this mark is unused.
+            self._program_period = self._period(now)
+            return True
 
     @property
     def valve_pct(self) -> int:
@@ -144,6 +201,11 @@ class SimulatedEq3Valve:
             if self._garble_next > 0:
                 self._garble_next -= 1
                 return self._garbled_answer
+            match command:
+                case eq3.ReadProgram(day=day):
+                    return eq3.encode_program_answer(self.program[day])
+                case eq3.WriteProgram(program=program):
+                    return eq3.encode_program_written(program.day)
             return eq3.encode_status(self.status(now), newer_layout=self.firmware == "new")
 
     def status(self, now: datetime) -> eq3.Eq3Status:
@@ -174,11 +236,11 @@ class SimulatedEq3Valve:
                 self._clock_offset = valve_time - local.replace(tzinfo=None)
             case eq3.SetTarget(temp_c=temp_c):
                 self.target_c = temp_c
-                self._program_slot = self._in_comfort(now)
+                self._program_period = self._period(now)
             case eq3.SetModeAuto():
                 self.manual = False
                 self.away_until = None
-                self._program_slot = None
+                self._program_period = None
                 self._follow_program(now)
             case eq3.SetModeManual(temp_c=temp_c):
                 if temp_c is None and self.firmware == "new":
@@ -196,10 +258,10 @@ class SimulatedEq3Valve:
                 self.boost_until = now + timedelta(seconds=BOOST_S) if on else None
             case eq3.SelectComfort():
                 self.target_c = self.comfort_c
-                self._program_slot = self._in_comfort(now)
+                self._program_period = self._period(now)
             case eq3.SelectEco():
                 self.target_c = self.eco_c
-                self._program_slot = self._in_comfort(now)
+                self._program_period = self._period(now)
             case eq3.ConfigureComfortEco(comfort_temp_c=comfort_c, eco_temp_c=eco_c):
                 self.comfort_c, self.eco_c = comfort_c, eco_c
             case eq3.ConfigureOffset(offset_c=offset_c):
@@ -208,6 +270,13 @@ class SimulatedEq3Valve:
                 self.window_open_c, self.window_open_minutes = temp_c, minutes
             case eq3.SetLock(on=on):
                 self.locked = on
+            case eq3.WriteProgram(program=program):
+                self.program[program.day] = program
+                if self._program_period is not None:
+                    # The new program applies from its next switch point, like a target set by hand.
+                    self._program_period = self._period(now)
+            case eq3.ReadProgram():
+                pass
 
     # --- the valve's own thermostat ---
 
@@ -235,18 +304,27 @@ class SimulatedEq3Valve:
         if self.away_until is not None and self.local_time(now).replace(tzinfo=None) >= \
                 self.away_until.replace(tzinfo=None):
             self.away_until = None
-            self._program_slot = None
+            self._program_period = None
             self._follow_program(now)
 
-    def _in_comfort(self, now: datetime) -> bool:
-        local = self.local_time(now).time()
-        return self.comfort_from <= local < self.comfort_until
+    def _day_program(self, local: datetime) -> eq3.DayProgram:
+        return self.program[eq3.WEEK_ORDER[local.weekday()]]
+
+    def _period(self, now: datetime) -> tuple[date, int]:
+        local = self.local_time(now)
+        return local.date(), self._day_program(local).period_end(local.hour * 60 + local.minute)
+
+    def program_temp_c(self, now: datetime) -> float:
+        """The temperature the week program asks for now (on the valve's clock)."""
+        with self._lock:
+            local = self.local_time(now)
+            return self._day_program(local).temp_at(local.hour * 60 + local.minute)
 
     def _follow_program(self, now: datetime) -> None:
         if self.manual:
             return
-        slot = self._in_comfort(now)
-        if slot != self._program_slot:
+        period = self._period(now)
+        if period != self._program_period:
             # A program switch point passed (or auto mode just began): the program's temperature wins.
-            self._program_slot = slot
-            self.target_c = self.comfort_c if slot else self.eco_c
+            self._program_period = period
+            self.target_c = self.program_temp_c(now)

@@ -3,7 +3,9 @@
 - HTTP (``http_port``): ``GET /adverts`` streams the thermometers' advertisements
   as newline-delimited JSON (long-lived); ``GET /health``; ``GET /_sim/state``
   (the house's true temperatures, boiler and gas, for people and tests);
-  ``POST /_sim/fail`` ``{"count": n}`` makes the next n boiler requests fail.
+  ``POST /_sim/fail`` ``{"count": n}`` makes the next n boiler requests fail;
+  ``POST /_sim/faults`` breaks or restores one device (``apply_fault``), and
+  ``/_sim/state`` lists what is broken under ``faults``.
 - One valve bridge per ``[bridges.*]`` of the house file (the bridge contract).
 - The boiler as nefit-easy-http-server (``nefit_port``).
 - The P1 meter: DSMR 5 telegrams on a TCP port (``p1_port``).
@@ -22,6 +24,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from common.clock import Clock
+from protocols import eq3
 from simulator.adverts import Advertiser
 from simulator.bridge_server import SimulatedBridgeServer
 from simulator.house import House
@@ -68,6 +71,36 @@ class AdvertHub:
             return self._seq
 
 
+class FaultRequestError(Exception):
+    """A ``/_sim/faults`` request that changes nothing: its HTTP status, error code and message."""
+
+    def __init__(self, status: int, error: str, message: str):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+#: The device kinds ``POST /_sim/faults`` knows, each handled by ``LiveHouse._<kind>_fault``.
+FAULT_KINDS = ("valve", "bridge", "thermometer", "boiler")
+
+
+def _only_keys(body: dict, allowed: set[str], prefix: str = "") -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise FaultRequestError(400, "bad_request", f"unknown key(s) {', '.join(prefix + k for k in unknown)}; "
+                                f"expected {', '.join(prefix + k for k in sorted(allowed))}")
+
+
+def _flag(body: dict, key: str, prefix: str = "") -> bool:
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise FaultRequestError(400, "bad_request", f"{prefix}{key}: true or false")
+    return value
+
+
+def _not_found(kind: str, ident: str) -> FaultRequestError:
+    return FaultRequestError(404, "not_found", f"the simulated house has no {kind} {ident!r}")
+
+
 class LiveHouse:
     """Runs the house against ``clock`` and serves its devices; ``start()``, ``stop()``."""
 
@@ -84,6 +117,8 @@ class LiveHouse:
                                        r.thermometer.bind_key, rssi_dbm=-60 - 3 * i)
                             for i, r in enumerate(house.rooms)]
         self.hub = AdvertHub()
+        #: Thermometers (MAC) whose advertisements nobody hears, set through ``apply_fault``.
+        self.silent_thermometers: frozenset[str] = frozenset()
         self._gas_reading = (gas_boundary(self.sim.now), self.sim.boiler.gas_m3)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -124,7 +159,8 @@ class LiveHouse:
             humidity = sim.humidity_pct.copy()
         for i, advertiser in enumerate(self.advertisers):
             advert = advertiser.poll(target, float(air[i]), float(humidity[i]), min_interval)
-            if advert is not None:
+            # A silent thermometer keeps measuring (its clock and readings go on); only the radio is quiet.
+            if advert is not None and advertiser.mac not in self.silent_thermometers:
                 self.hub.publish((json.dumps(advert.as_json()) + "\n").encode())
 
     def _log_summary(self) -> None:
@@ -148,20 +184,136 @@ class LiveHouse:
                            gas_time=gas_time, gas_m3=gas_m3, gas_meter_id=self.house.boiler.meter_id)
 
     def state(self) -> dict:
+        """The house's truth, for people and checks: what the devices really do, not what anyone
+        recorded. ``valves`` (opening by MAC) is kept as it was; ``valve_states`` adds each
+        valve's mode, target and away end; rooms carry their schedule's target now."""
         sim = self.sim
         with sim.lock:
+            now = sim.now
+            week_minute = sim.boiler.week_minute
+            valve_states = {}
+            for mac, valve in sim.valves.items():
+                status = valve.status(now)
+                valve_states[mac] = {
+                    "valve_pct": status.valve_pct, "mode": "away" if status.away else status.mode,
+                    "target_c": status.target_temp_c,
+                    "away_until": status.away_until.isoformat(timespec="minutes") if status.away_until else None}
+            boiler = sim.boiler
             return {
-                "time": sim.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "rooms": [{"key": r.key, "name": r.name, "air_c": round(float(a), 3),
-                           "thermometer": r.thermometer.mac}
-                          for r, a in zip(self.house.rooms, sim.state.air_c)],
+                           "thermometer": r.thermometer.mac,
+                           "target_c": float(schedule.table[week_minute]),
+                           "valves": [v.mac for v in r.valves]}
+                          for r, a, schedule in zip(self.house.rooms, sim.state.air_c, sim.schedules)],
                 "valves": {mac: v.valve_pct for mac, v in sim.valves.items()},
-                "boiler": {"user_mode": sim.boiler.user_mode, "setpoint_c": sim.boiler.setpoint_c(),
-                           "indicator": sim.boiler.indicator, "demand": sim.boiler.demand,
-                           "loop_c": round(sim.state.loop_c, 2)},
+                "valve_states": valve_states,
+                "boiler": {"user_mode": boiler.user_mode, "setpoint_c": boiler.setpoint_c(),
+                           "indicator": boiler.indicator, "demand": boiler.demand,
+                           "loop_c": round(sim.state.loop_c, 2),
+                           "override": boiler.override_on and boiler.user_mode == "clock",
+                           "program_setpoint_c": boiler.program_setpoint_c(),
+                           "in_house_c": round(boiler.in_house_temp_c, 2)},
                 "gas_m3": round(sim.boiler.gas_m3, 3),
                 "energy": sim.energy_balance(),
+                "faults": self.faults(),
             }
+
+    # -- faults on demand ------------------------------------------------------------------
+
+    def faults(self) -> dict:
+        """What is broken now, by device kind (the shape ``POST /_sim/faults`` sets)."""
+        return {
+            "valves_unreachable": sorted(mac for mac, v in self.sim.valves.items() if v.unreachable),
+            "bridges_unreachable": sorted(name for name, b in self.bridges.items() if not b.powered),
+            "thermometers_silent": sorted(self.silent_thermometers),
+            "boiler_unreachable": self.nefit.unreachable,
+        }
+
+    def apply_fault(self, body) -> dict:
+        """Break or restore one device as ``body`` says (see docs/simulator.md, "Faults on demand").
+
+        Raises FaultRequestError (400: the body is wrong; 404: no such device; 409: a locked valve's
+        wheel) before changing anything.
+        """
+        if not isinstance(body, dict):
+            raise FaultRequestError(400, "bad_request", "the body must be a JSON object")
+        kinds = [kind for kind in FAULT_KINDS if kind in body]
+        if len(kinds) != 1:
+            raise FaultRequestError(400, "bad_request",
+                                    f"name exactly one device: {', '.join(FAULT_KINDS)}")
+        kind = kinds[0]
+        if kind != "boiler" and (not isinstance(body[kind], str) or not body[kind]):
+            raise FaultRequestError(400, "bad_request", f"{kind}: a {'name' if kind == 'bridge' else 'MAC'} string")
+        return getattr(self, f"_{kind}_fault")(body)
+
+    def _boiler_fault(self, body: dict) -> dict:
+        _only_keys(body, {"boiler"})
+        setting = body["boiler"]
+        if not isinstance(setting, dict):
+            raise FaultRequestError(400, "bad_request", 'boiler: an object, {"unreachable": true|false}')
+        _only_keys(setting, {"unreachable"}, "boiler.")
+        unreachable = _flag(setting, "unreachable", "boiler.")
+        self.nefit.set_unreachable(unreachable)
+        log.info("boiler: %s (fault on demand)", "every request fails" if unreachable else "answers again")
+        return {"boiler": {"unreachable": unreachable}, "faults": self.faults()}
+
+    def _valve_fault(self, body: dict) -> dict:
+        actions = [k for k in ("unreachable", "turn_by_hand") if k in body]
+        if len(actions) != 1:
+            raise FaultRequestError(400, "bad_request", "valve: give exactly one of unreachable, turn_by_hand")
+        _only_keys(body, {"valve", actions[0]})
+        if actions[0] == "turn_by_hand":
+            return self._turn_by_hand(body)
+        unreachable = _flag(body, "unreachable")
+        valve = self._valve(body["valve"])
+        valve.unreachable = unreachable
+        log.info("valve %s: %s (fault on demand)", valve.mac, "unreachable" if unreachable else "reachable again")
+        return {"valve": valve.mac, "unreachable": unreachable, "faults": self.faults()}
+
+    def _turn_by_hand(self, body: dict) -> dict:
+        temp_c = body["turn_by_hand"]
+        try:
+            eq3.temp_to_byte(temp_c)
+        except eq3.Eq3EncodeError as exc:
+            raise FaultRequestError(400, "bad_request", f"turn_by_hand: {exc}") from exc
+        valve = self._valve(body["valve"])
+        now = self.clock.now()
+        if not valve.turn_by_hand(float(temp_c), now):
+            raise FaultRequestError(409, "locked", f"valve {valve.mac} is locked: its wheel does nothing")
+        status = valve.status(now)
+        mode = "away" if status.away else status.mode
+        log.info("valve %s turned by hand to %.1f °C (%s mode)", valve.mac, temp_c, mode)
+        return {"valve": valve.mac, "turn_by_hand": float(temp_c), "mode": mode, "target_c": status.target_temp_c,
+                "faults": self.faults()}
+
+    def _valve(self, mac: str):
+        valve = self.sim.valves.get(mac.upper())
+        if valve is None:
+            raise _not_found("valve", mac)
+        return valve
+
+    def _bridge_fault(self, body: dict) -> dict:
+        _only_keys(body, {"bridge", "unreachable"})
+        unreachable = _flag(body, "unreachable")
+        name = body["bridge"]
+        bridge = self.bridges.get(name)
+        if bridge is None:
+            raise _not_found("bridge", name)
+        bridge.set_powered(not unreachable)
+        log.info("bridge %s: %s (fault on demand)", name, "powered off" if unreachable else "powered on")
+        return {"bridge": name, "unreachable": unreachable, "faults": self.faults()}
+
+    def _thermometer_fault(self, body: dict) -> dict:
+        _only_keys(body, {"thermometer", "silent"})
+        silent = _flag(body, "silent")
+        mac = body["thermometer"].upper()
+        if mac not in {a.mac for a in self.advertisers}:
+            raise _not_found("thermometer", body["thermometer"])
+        # A new set, not a change in place: the house loop reads it without a lock.
+        self.silent_thermometers = self.silent_thermometers | {mac} if silent else self.silent_thermometers - {mac}
+        log.info("thermometer %s: %s (fault on demand)", mac, "silent" if silent else "advertising again")
+        return {"thermometer": mac, "silent": silent, "faults": self.faults()}
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -209,6 +361,11 @@ class LiveHouse:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     return self._json(400, {"error": "bad_request", "message": "body is not JSON"})
+                if path == "/_sim/faults":
+                    try:
+                        return self._json(200, live.apply_fault(body))
+                    except FaultRequestError as exc:
+                        return self._json(exc.status, {"error": exc.error, "message": exc.message})
                 if path == "/_sim/fail":
                     count = body.get("count") if isinstance(body, dict) else None
                     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 1000:

@@ -11,7 +11,8 @@ nefit-easy-commands):
   backend is a single XMPP session).
 
 ``fail_next(n)`` makes the next ``n`` requests fail with a 500, as the real
-server does when the Bosch backend times out.
+server does when the Bosch backend times out; ``set_unreachable(True)`` makes
+every request fail so until ``set_unreachable(False)`` (a backend outage).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class NefitServer:
     def __init__(self, boiler: NefitBoiler, host: str = "127.0.0.1", port: int = 0):
         self.boiler = boiler
         self._fail = 0
+        self._unreachable = False
         self._lock = threading.Lock()
         server = self
 
@@ -61,6 +63,8 @@ class NefitServer:
 
             def _failing(self) -> bool:
                 with server._lock:
+                    if server._unreachable:
+                        return True
                     if server._fail > 0:
                         server._fail -= 1
                         return True
@@ -130,6 +134,16 @@ class NefitServer:
         """The next ``count`` requests answer 500, as when the Bosch backend does not answer."""
         with self._lock:
             self._fail = max(0, int(count))
+
+    def set_unreachable(self, unreachable: bool) -> None:
+        """While True, every request answers 500 as when the Bosch backend does not answer."""
+        with self._lock:
+            self._unreachable = bool(unreachable)
+
+    @property
+    def unreachable(self) -> bool:
+        with self._lock:
+            return self._unreachable
 
     def start(self) -> "NefitServer":
         self._thread = threading.Thread(target=self._server.serve_forever, name="nefit-server", daemon=True)

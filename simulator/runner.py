@@ -15,7 +15,8 @@ from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 
-from controller_api import schedule as api_schedule
+from common import schedule as api_schedule
+from common.schedule import device_week_program
 from protocols import eq3
 from simulator.controllers import Controller, ControlOutput
 from simulator.house import House
@@ -167,6 +168,17 @@ class StatusBuilder:
         }
 
 
+def write_valve_programs(sim: SimulatedHouse, now: datetime) -> None:
+    """Every valve's own week program set to its room's schedule, in the real command frames, as the
+    control loop keeps them (onoff/programs.py): what a valve does when a setting of the loop ends."""
+    for i, room in enumerate(sim.house.rooms):
+        program = device_week_program(sim.schedules[i].rule_points, room.default_temp_c)
+        for valve in room.valves:
+            for day, points in program.days.items():
+                frame = eq3.encode_program_write(eq3.DayProgram(day, tuple((p.until_minute, p.temp_c) for p in points)))
+                sim.command_valve(valve.mac, frame, now)
+
+
 def apply_output(sim: SimulatedHouse, output: ControlOutput, now: datetime, applied: dict) -> int:
     """Carry out a controller's commands: valve frames, then the boiler writes. Returns frames sent."""
     frames = 0
@@ -175,8 +187,13 @@ def apply_output(sim: SimulatedHouse, output: ControlOutput, now: datetime, appl
         if mac not in sim.valves:
             continue
         record = sim.valve_records.get(mac)
-        if setting.mode == "auto":
-            commands = [eq3.encode_mode_auto(), eq3.encode_target(setting.target_c)]
+        if setting.mode == "away":
+            until_local = setting.until.astimezone(sim.zone).replace(tzinfo=None)
+            commands = [eq3.encode_away(setting.target_c, until_local)]
+        elif setting.mode == "auto":
+            commands = [eq3.encode_mode_auto()]
+            if setting.target_c is not None:
+                commands.append(eq3.encode_target(setting.target_c))
         elif record is not None and record.status.manual:
             commands = [eq3.encode_target(setting.target_c)]
         else:
@@ -184,8 +201,20 @@ def apply_output(sim: SimulatedHouse, output: ControlOutput, now: datetime, appl
         for frame in commands:
             sim.command_valve(mac, frame, now)
             frames += 1
-    if "boiler" not in applied or applied["boiler"] != output.boiler_heat:
-        sim.boiler.ask_heat(output.boiler_heat)
+    boiler = sim.boiler
+    if output.boiler_heat is None:
+        if applied.get("boiler", "unset") is not None:
+            boiler.to_clock_program()
+            applied["boiler"] = None
+    else:
+        # The same request the live loop writes (onoff.engine.boiler_request), read from the boiler.
+        from onoff.config import ControlConfig
+        from onoff.engine import boiler_request
+
+        program = (boiler.program_setpoint_c(), boiler.program_next_s())
+        setpoint = boiler_request(output.boiler_heat, boiler.seen(), program, output.config or ControlConfig())
+        if setpoint is not None:
+            boiler.set_override(setpoint)
         applied["boiler"] = output.boiler_heat
     return frames
 
@@ -234,6 +263,9 @@ class RunResult:
     heat_to_rooms_kwh: np.ndarray | None = None
     #: Per room: whether it has a radiator with no valve (heated whenever the pump runs).
     always_open: list[bool] = field(default_factory=list)
+    #: Bluetooth connections the controller's valve commands cost over the test, per valve (each
+    #: setting sent is one connection, whatever frames it carries): the battery's price.
+    valve_connections: dict[str, int] = field(default_factory=dict)
 
     def kpis(self) -> dict:
         days = self.test_days
@@ -274,6 +306,8 @@ class RunResult:
             "rooms": per_room,
             "valve_moves_per_valve_per_day_mean": round(float(moves.mean()), 2),
             "valve_moves_per_valve_per_day_max": round(float(moves.max()), 2),
+            "valve_connections_per_valve_per_day": round(
+                sum(self.valve_connections.values()) / max(len(self.valve_connections), 1) / days, 1),
             "compute_ratio": self.compute_s / max(self.ticks, 1) / TICK_S,
         }
 
@@ -283,6 +317,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     """Run ``controller`` from ``start``: ``warmup_days`` unscored, then ``test_days`` scored."""
     start = start.astimezone(timezone.utc)
     sim = sim or SimulatedHouse(house, start)
+    write_valve_programs(sim, start)
     warm = int(round(warmup_days * 1440))
     total = warm + int(round(test_days * 1440))
     b = boundary(sim, start, total)
@@ -297,6 +332,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     macs = list(sim.valves)
     was_open = {m: sim.valves[m].valve_pct > 0 for m in macs}
     moves = {m: 0 for m in macs}
+    connections = {m: 0 for m in macs}
     books_at_test = None
     state_at_test = None
     room_heat_at_test = sim.books.heat_to_rooms_j.copy()
@@ -325,6 +361,10 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
                 compute_s += wallclock.perf_counter() - t0
             builder.boiler_heat = output.boiler_heat
             apply_output(sim, output, now, applied)
+            if k >= warm:
+                for mac in output.valves:
+                    if mac.upper() in connections:
+                        connections[mac.upper()] += 1
         sim.advance(TICK_S, Inputs(week_minute, float(b.outdoor_c[k]), b.sun_wm2[k], b.internal_w[k]))
         air = sim.state.air_c
         if keep_trace:
@@ -366,6 +406,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         state_at_test_start=state_at_test, daily_space_m3=daily, warm_kh=warmk,
         heat_to_rooms_kwh=(sim.books.heat_to_rooms_j - room_heat_at_test) / 3.6e6,
         always_open=[r.open_radiator_w > 0 and not r.valves for r in house.rooms],
+        valve_connections=connections,
     )
     if keep_trace:
         result.trace = {"air_c": trace_air, "boundary": b}

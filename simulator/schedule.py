@@ -1,21 +1,23 @@
 """Weekly switch-point schedules of the simulated house, resolved in the home's time zone.
 
-The rule is the controller API's: from a switch point on, its value holds
-until the next one; the week wraps round; a room without switch points has
-its default. Wall-clock times are local, so a 06:30 switch point is at 06:30
-in winter and in summer time.
+The rules are common/schedule.py's, which the controller API follows too. The
+simulation looks values up by minute of the local week (fast, vectorised), so
+its table is the wall-clock rule (``wall_clock_week``); the switch points it
+shows are placed on the time line by the common rules, DST days included.
 """
 from __future__ import annotations
 
 import bisect
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from common import schedule as rules
+from common.schedule import MINUTES_PER_WEEK
 from simulator.house import SwitchPoint
 
-MINUTES_PER_WEEK = 7 * 1440
+__all__ = ["MINUTES_PER_WEEK", "WeekSchedule", "local_week_minutes"]
 
 
 class WeekSchedule:
@@ -25,13 +27,13 @@ class WeekSchedule:
         self.points = tuple(sorted(points, key=lambda p: (p.weekday, p.minute)))
         self.default = default
         self._keys = [p.weekday * 1440 + p.minute for p in self.points]
-        table = np.full(MINUTES_PER_WEEK, default, dtype=float)
-        if self.points:
-            # Before the week's first switch point the last one of the week holds.
-            table[:] = self.points[-1].value
-            for key, point in zip(self._keys, self.points):
-                table[key:] = point.value
-        self.table = table
+        self.rule_points = [rules.SwitchPoint(p.weekday, time(p.minute // 60, p.minute % 60), p.value)
+                            for p in self.points]
+        # By wall-clock minute: in the autumn hour that occurs twice a switch
+        # point inside it is in force from its first occurrence on the time
+        # line, but the table (indexed by wall minute) repeats the hour: the
+        # one place, an hour a year, where the simulation is the wall clock's.
+        self.table = np.array(rules.wall_clock_week(self.rule_points, default), dtype=float)
 
     def index_at(self, week_minute: int) -> int | None:
         """Index of the switch point in force at this minute of the week (None without points)."""
@@ -47,25 +49,15 @@ class WeekSchedule:
         """The switch point in force and the next one, as the API's status shows them (``at`` in UTC)."""
         if not self.points:
             return None, None
-        local = now.astimezone(zone)
-        week_minute = local.weekday() * 1440 + local.hour * 60 + local.minute
-        i = self.index_at(week_minute)
-        current, following = self.points[i], self.points[(i + 1) % len(self.points)]
+        current, upcoming = rules.schedule_at(self.rule_points, now, zone)
 
-        def at(point: SwitchPoint, forward: bool) -> str:
-            delta = point.weekday * 1440 + point.minute - week_minute
-            if forward and delta <= 0:
-                delta += MINUTES_PER_WEEK
-            if not forward and delta > 0:
-                delta -= MINUTES_PER_WEEK
-            wall = local.replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=delta)
-            return wall.replace(tzinfo=zone).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        def shape(occurrence: rules.Occurrence) -> dict:
+            point = occurrence.point
+            return {"weekday": point.weekday, "time": point.at_time.strftime("%H:%M"),
+                    "temperature_c": point.temperature_c,
+                    "at": occurrence.instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-        def shape(point: SwitchPoint, forward: bool) -> dict:
-            return {"weekday": point.weekday, "time": point.time, "temperature_c": point.value,
-                    "at": at(point, forward)}
-
-        return shape(current, False), shape(following, True)
+        return shape(current), shape(upcoming)
 
 
 def local_week_minutes(times_s: np.ndarray, zone: ZoneInfo) -> np.ndarray:

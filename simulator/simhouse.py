@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -60,12 +61,21 @@ class ValveRecord:
 
     time: datetime
     status: eq3.Eq3Status
+    #: The home's zone: the valve reports its away end on its own (local) wall clock.
+    zone: ZoneInfo | None = None
 
     def __post_init__(self) -> None:
-        target = self.status.target_temp_c
-        state = "open" if target >= eq3.ON_TEMP_C else "closed" if target <= 5.0 else "target"
+        status = self.status
+        target = status.target_temp_c
+        held = status.manual or status.away
+        state = ("open" if held and target >= eq3.ON_TEMP_C else "closed" if held and target <= 5.0
+                 else "target")
+        until = None
+        if status.away and status.away_until is not None and self.zone is not None:
+            until = _iso(status.away_until.replace(tzinfo=self.zone))
         self._api = {"time": _iso(self.time), "state": state, "target_c": target,
-                     "valve_pct": self.status.valve_pct, "mode": self.status.mode}
+                     "valve_pct": status.valve_pct, "mode": "away" if status.away else status.mode,
+                     "until": until}
 
     def as_api(self) -> dict:
         return dict(self._api)
@@ -218,7 +228,7 @@ class SimulatedHouse:
                 status = eq3.decode_status(notification)
             except eq3.Eq3DecodeError:
                 return None
-            self.valve_records[mac] = ValveRecord(now, status)
+            self.valve_records[mac] = ValveRecord(now, status, self.zone)
             return status
 
 

@@ -128,6 +128,7 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     deleteRoom: (id) => del(`/rooms/${id}`),
     schedule: (roomId) => get(`/rooms/${roomId}/schedule`),
     saveSchedule: (roomId, switchPoints) => put(`/rooms/${roomId}/schedule`, { switch_points: switchPoints }),
+    valveProgram: (roomId) => get(`/rooms/${roomId}/valve-program`),
     setOverride: (roomId, temperatureC, until) => put(`/rooms/${roomId}/override`, { temperature_c: temperatureC, until }),
     endOverride: (roomId) => del(`/rooms/${roomId}/override`),
     boost: (roomId, minutes) => post(`/rooms/${roomId}/boost`, { minutes }),

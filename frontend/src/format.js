@@ -81,13 +81,19 @@ export function targetReason(room, now = new Date()) {
 }
 
 /** A valve's confirmed state in words. */
-export function valveStateWords(valve) {
+export function valveStateWords(valve, now = new Date()) {
   const state = valve?.state
   if (!state) return 'no confirmed state yet'
   const pct = state.valve_pct !== null && state.valve_pct !== undefined ? ` (${state.valve_pct}\u00a0%)` : ''
-  if (state.state === 'open') return `open${pct}`
-  if (state.state === 'closed') return `closed${pct}`
-  if (state.state === 'target') return `set to ${formatTemp(state.target_c)}${pct}`
+  // A setting the valve holds only until `until`, after which it follows its own week program.
+  if (state.until && new Date(state.until).getTime() <= now.getTime()) {
+    return `on its own program since ${formatWhen(state.until, now)}`
+  }
+  const until = state.until ? ` until ${formatClock(state.until)}` : ''
+  if (state.mode === 'auto') return `on its own program (the room’s schedule)${pct}`
+  if (state.state === 'open') return `open${until}${pct}`
+  if (state.state === 'closed') return `closed${until}${pct}`
+  if (state.state === 'target') return `set to ${formatTemp(state.target_c)}${until}${pct}`
   return 'state unknown'
 }
 

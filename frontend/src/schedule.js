@@ -218,3 +218,16 @@ export function temperatureColour(temperatureC) {
 export function sameDays(a, b) {
   return JSON.stringify(daysToApi(a)) === JSON.stringify(daysToApi(b))
 }
+
+/**
+ * What to tell the household when the radiator valves cannot hold the schedule
+ * as it is (GET /api/rooms/{id}/valve-program answered `exact: false`), or
+ * null when they can. The valves keep their own week program so that the house
+ * stays warm on schedule while the controller is off: that is why it matters.
+ */
+export function valveProgramNotice(program) {
+  if (!program || program.exact !== false) return null
+  const detail = String(program.message || '').trim()
+  return 'Your radiator valves keep their own copy of this schedule, for when the controller is off, '
+    + 'and that copy has to be simpler than what you set.' + (detail ? ` ${detail}` : '')
+}

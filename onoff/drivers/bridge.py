@@ -5,6 +5,7 @@ status the valve reported back, never the request.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 import requests
@@ -62,20 +63,40 @@ class BridgeClient:
     def set_target(self, mac: str, target_c: float) -> dict:
         return self._call("POST", self._path(mac) + "/target", {"temperature_c": target_c})
 
-    def apply(self, mac: str, mode: str, target_c: float | None, known_mode: str | None = None) -> dict:
-        """Bring the valve to (mode, target_c) and return its final reported status.
+    def apply(self, mac: str, mode: str, target_c: float | None, until_local: datetime | None = None) -> dict:
+        """Bring the valve to a setting and return its final reported status.
 
-        The mode is sent unless known_mode (the last confirmed one) already is
-        it; manual mode goes first (the bridge sends it with the current
-        target), then the target if the valve does not report it already.
-        Raises the driver errors; whatever the valve confirmed before a failure
-        is lost to the caller, which re-reads the status next time.
+        "away": hold ``target_c`` until ``until_local`` (the valve's wall clock, on a half hour),
+        after which the valve returns to its own week program by itself; "auto": its own week
+        program. Raises the driver errors; nothing the valve did not report is returned.
         """
-        if known_mode == mode == "manual" and target_c is not None:
-            return self.set_target(mac, target_c)
-        status = self.set_mode(mac, mode)
-        if mode == "manual" and target_c is not None:
-            reported = status.get("target_c")
-            if reported is None or abs(float(reported) - target_c) >= 0.25:
-                status = self.set_target(mac, target_c)
-        return status
+        if mode == "away":
+            if target_c is None or until_local is None:
+                raise ValueError("an away setting needs a temperature and an end")
+            return self.set_away(mac, target_c, until_local)
+        if mode == "auto":
+            return self.set_mode(mac, "auto")
+        raise ValueError(f"mode {mode!r} is not a setting the loop sends (away or auto)")
+
+    def set_away(self, mac: str, temperature_c: float, until_local: datetime) -> dict:
+        """Away mode at ``temperature_c`` until ``until_local`` and the valve's reported status.
+
+        ``until_local`` is naive, the valve's wall clock (the home's time zone), on a full or
+        half hour; the bridge refuses (PermanentDeviceError) an end not in the next 7 days.
+        """
+        if until_local.tzinfo is not None:
+            raise ValueError("until_local is the valve's wall-clock time: pass a naive datetime")
+        return self._call("POST", self._path(mac) + "/away",
+                          {"temperature_c": temperature_c, "until": until_local.strftime("%Y-%m-%dT%H:%M")})
+
+    def read_program(self, mac: str) -> dict:
+        """The valve's week program as it reports it: ``{"mac", "days": {"mon": [...], ...}, "read_at"}``."""
+        return self._call("GET", self._path(mac) + "/program")
+
+    def write_program(self, mac: str, days: dict) -> dict:
+        """Write the given days (``{"mon": [{"until": "HH:MM", "temperature_c": t}, ...], ...}``).
+
+        Answers the whole program read back from the valve (as read_program). A failure may
+        leave some of the days written: read the program back before trusting it.
+        """
+        return self._call("POST", self._path(mac) + "/program", {"days": days})

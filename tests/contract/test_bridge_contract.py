@@ -71,6 +71,77 @@ CASES = {
 }
 
 
+# The eQ-3 factory program, the simulated valves' default (simulator/eq3_valve.py cites it).
+FACTORY_DAY = [{"until": "06:00", "temperature_c": 17.0}, {"until": "09:00", "temperature_c": 21.0},
+               {"until": "17:00", "temperature_c": 17.0}, {"until": "23:00", "temperature_c": 21.0},
+               {"until": "24:00", "temperature_c": 17.0}]
+WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Set timer for a day" (Friday).
+FRIDAY = [{"until": "16:30", "temperature_c": 17.0}, {"until": "22:50", "temperature_c": 21.0},
+          {"until": "24:00", "temperature_c": 17.0}]
+SEVEN = [{"until": f"{h:02d}:00", "temperature_c": 17.0 + h / 4} for h in (2, 4, 6, 8, 10, 12)] + [
+    {"until": "24:00", "temperature_c": 4.5}]
+
+
+def program(**days) -> bytes:
+    return body({"days": days})
+
+
+CASES.update({
+    # SIM_NOW is 07:00:03 in Amsterdam, the valves' (and the bridges') wall clock.
+    "away": [(None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12T09:30"})),
+             (None, "POST", f"/valves/{OLD}/away", body({"temperature_c": 4.5, "until": "2026-01-19T07:00"})),
+             (None, "GET", f"/valves/{OLD}", None)],
+    "away_bad": [(None, "POST", f"/valves/{NEW}/away", body({"until": "2026-01-12T09:30"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 31.0, "until": "2026-01-12T09:30"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12T09:15"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12 09:30"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12T09:30:00"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-02-30T09:30"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12T24:00"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": 202601120930})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-12T07:00"})),
+                 (None, "POST", f"/valves/{NEW}/away", body({"temperature_c": 30.0, "until": "2026-01-19T07:30"})),
+                 (None, "GET", f"/valves/{NEW}/away", None),
+                 (None, "POST", f"/valves/{UNKNOWN}/away", body({"temperature_c": 30.0}))],
+    "program_read": [(None, "GET", f"/valves/{NEW}/program", None), (None, "GET", f"/valves/{NEW}", None)],
+    "program_write": [(None, "POST", f"/valves/{OLD}/program", program(fri=FRIDAY, mon=[
+                          {"until": "24:00", "temperature_c": 19.0}], sat=SEVEN))],
+    "program_bad": [(None, "POST", f"/valves/{NEW}/program", body({})),
+                    (None, "POST", f"/valves/{NEW}/program", program()),
+                    (None, "POST", f"/valves/{NEW}/program", body({"days": [FRIDAY]})),
+                    (None, "POST", f"/valves/{NEW}/program", program(monday=FRIDAY)),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=FRIDAY[0])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=SEVEN + FRIDAY[-1:])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "6:00", "temperature_c": 17.0},
+                                                                         FRIDAY[-1]])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "06:05", "temperature_c": 17.0},
+                                                                         FRIDAY[-1]])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[FRIDAY[1], FRIDAY[0], FRIDAY[2]])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=FRIDAY[:2])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "24:10", "temperature_c": 17.0}])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "00:00", "temperature_c": 17.0},
+                                                                         FRIDAY[-1]])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=["24:00"])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "24:00"}])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "24:00", "temperature_c": 30.5}])),
+                    (None, "POST", f"/valves/{NEW}/program", program(mon=[{"until": "24:00", "temperature_c": "17"}])),
+                    # The first fault in the week order answers, whatever the body's order.
+                    (None, "POST", f"/valves/{NEW}/program", program(sun=[], tue=FRIDAY[:1], mon=FRIDAY)),
+                    (None, "DELETE", f"/valves/{NEW}/program", None),
+                    (None, "GET", f"/valves/{UNKNOWN}/program", None),
+                    (None, "GET", "/valves/not-a-mac/program", None)],
+    "program_timeout": [("fail", "GET", f"/valves/{NEW}/program", None),
+                        ("unreachable", "POST", f"/valves/{OLD}/program", program(mon=FRIDAY)),
+                        (None, "GET", f"/valves/{OLD}", None)],
+    "program_bad_response": [("garble", "GET", f"/valves/{NEW}/program", None),
+                             ("garble", "POST", f"/valves/{NEW}/program", program(mon=FRIDAY)),
+                             ("status_answer", "GET", f"/valves/{NEW}/program", None)],
+})
+
+
 def act(action: str | None, valves) -> None:
     if action == "fail":
         valves[NEW].fail_next(1)
@@ -82,6 +153,9 @@ def act(action: str | None, valves) -> None:
         # The valve's answer to an ID query, recorded in rytilahti/python-eq3bt
         # eq3bt/tests/test_thermostat.py (ID_RESPONSE): a real frame, but not a status notification.
         valves[NEW].garble_next(1, bytes.fromhex("01780000807581626163606067659e"))
+    elif action == "status_answer":
+        # A status notification (python-eq3bt STATUS_RESPONSES 'auto') where a program was asked for.
+        valves[NEW].garble_next(1, bytes.fromhex("020100000428"))
 
 
 def comparable(answer: dict) -> dict:
@@ -89,7 +163,7 @@ def comparable(answer: dict) -> dict:
     def scrub(value):
         if isinstance(value, dict):
             return {k: (v is not None if k == "last_seen" else scrub(v)) for k, v in value.items()
-                    if k not in ("uptime_s", "kind")}
+                    if k not in ("uptime_s", "kind", "read_at")}
         if isinstance(value, list):
             return [scrub(v) for v in value]
         return value
@@ -208,6 +282,68 @@ def check_bad_response(a):
     assert error(a[1]) == (502, "bad_response")
     assert a[2] == a[0], "a badly answered write must leave the cached status as it was"
     assert error(a[3]) == (502, "bad_response")
+
+
+def message(answer) -> str:
+    return answer[1]["message"]
+
+
+def check_away(a):
+    status, s = a[0]
+    assert status == 200 and s["away"] is True and s["away_until"] == "2026-01-12T09:30"
+    assert s["target_c"] == 30.0 and s["mode"] == "auto" and s["last_seen"] is not None
+    status, s = a[1]
+    assert status == 200 and s["away"] is True and s["away_until"] == "2026-01-19T07:00" and s["target_c"] == 4.5
+    assert s["presets"] is None, "the older layout carries the away end, but no presets"
+    assert a[2][1] == s
+
+
+def check_away_bad(a):
+    assert [error(x) for x in a] == [(400, "bad_request")] * 11 + [(405, "method_not_allowed"),
+                                                                  (404, "unknown_valve")]
+    assert [message(x) for x in a[:11]] == [
+        "temperature_c is required", "temperature_c must be a number from 4.5 to 30.0 in steps of 0.5",
+        "until is required"] + ["until must be a local time such as 2026-01-12T07:30, on the hour or half hour"] * 6 + [
+        "until must be in the future", "until must be at most 7 days ahead"]
+
+
+def check_program_read(a):
+    status, answer = a[0]
+    assert status == 200 and answer["mac"] == NEW and list(answer["days"]) == WEEK
+    assert all(points == FACTORY_DAY for points in answer["days"].values())
+    assert answer["read_at"] == "2026-01-12T06:00:03Z"
+    assert a[1][1]["last_seen"] is None, "a program read is not a status notification"
+
+
+def check_program_write(a):
+    status, answer = a[0]
+    assert status == 200 and answer["mac"] == OLD and list(answer["days"]) == WEEK
+    assert answer["days"]["fri"] == FRIDAY and answer["days"]["sat"] == SEVEN
+    assert answer["days"]["mon"] == [{"until": "24:00", "temperature_c": 19.0}]
+    assert all(answer["days"][day] == FACTORY_DAY for day in ("tue", "wed", "thu", "sun"))
+
+
+def check_program_bad(a):
+    assert [error(x) for x in a] == [(400, "bad_request")] * 18 + [(405, "method_not_allowed"),
+                                                                  (404, "unknown_valve"), (400, "bad_request")]
+    days = "days must be an object with one or more of mon, tue, wed, thu, fri, sat, sun"
+    until = 'until in mon must be HH:MM in steps of 10 minutes, increasing, the last "24:00"'
+    temp = "temperature_c in mon must be a number from 4.5 to 30.0 in steps of 0.5"
+    assert [message(x) for x in a[:18]] == [days] * 4 + ["mon must be a list of 1 to 7 points"] * 3 + [until] * 7 + [
+        temp] * 3 + ['until in tue must be HH:MM in steps of 10 minutes, increasing, the last "24:00"']
+    assert message(a[18]) == "use GET or POST on this endpoint"
+
+
+def check_program_timeout(a):
+    assert [error(x) for x in a[:2]] == [(504, "bluetooth_timeout")] * 2
+    assert a[2][1]["last_seen"] is None
+
+
+def check_program_bad_response(a):
+    assert [error(x) for x in a] == [(502, "bad_response")] * 3
+    assert [message(x) for x in a] == [f"valve {NEW} answered, but not with its week program",
+                                       f"valve {NEW} answered, but did not confirm the program write",
+                                       f"valve {NEW} answered, but not with its week program"]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

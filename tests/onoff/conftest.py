@@ -21,6 +21,17 @@ class FakeNefit:
         self.state = {"user mode": "clock", "in house temp": 18.3, "in house status": "ok",
                       "boiler indicator": "off", "temp override": False, "temp setpoint": 17.5,
                       "temp override temp setpoint": 17.5, "temp manual setpoint": 17.5, "outdoor temp": 3}
+        #: The clock program as the backend holds it (marcelrv/nefit_easy_protocol program1.md's
+        #: example: weekdays 19 °C from 07:00, 17 from 09:00, 20 from 17:00, 15 from 23:00).
+        self.active_program = 1
+        self.program = []
+        for day in ("Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"):
+            points = [(480, 20), (1380, 15)] if day in ("Sa", "Su") else [(420, 19), (540, 17), (1020, 20), (1380, 15)]
+            for n in range(6):
+                if n < len(points):
+                    self.program.append({"active": "on", "t": points[n][0], "T": points[n][1], "name": n, "d": day})
+                else:
+                    self.program.append({"active": "off", "t": 0, "T": 5, "name": 0, "d": day})
         self.writes: list[tuple[str, object]] = []
         self.fail_next = 0
         #: When set, writes are accepted but ignored (a boiler that does not take the setting).
@@ -30,6 +41,8 @@ class FakeNefit:
         state = dict(self.state)
         if state["user mode"] == "manual":
             state["temp setpoint"] = state["temp manual setpoint"]
+        elif state["temp override"]:
+            state["temp setpoint"] = state["temp override temp setpoint"]
         if state["temp setpoint"] > state["in house temp"]:
             state["boiler indicator"] = "central heating"
         else:
@@ -75,6 +88,14 @@ def _handler(fake: FakeNefit):
                 with fake.lock:
                     body = json.dumps(fake.status()).encode()
                 self._answer(200, body, "application/json")
+            elif self.path == "/bridge/ecus/rrc/userprogram/activeprogram":
+                body = {"id": "/ecus/rrc/userprogram/activeprogram", "type": "floatValue", "recordable": 0,
+                        "writeable": 1, "value": fake.active_program, "minValue": 0, "maxValue": 2}
+                self._answer(200, json.dumps(body).encode(), "application/json")
+            elif self.path == f"/bridge/ecus/rrc/userprogram/program{fake.active_program}":
+                body = {"id": self.path[len("/bridge"):], "type": "UserProgram", "recordable": 0, "writeable": 1,
+                        "value": fake.program}
+                self._answer(200, json.dumps(body).encode(), "application/json")
             else:
                 self._answer(404, b"Cannot GET " + self.path.encode(), "text/html")
 

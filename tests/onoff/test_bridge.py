@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from onoff.drivers import PermanentDeviceError, RetryableDeviceError
 from onoff.drivers.bridge import BridgeClient
+from protocols import eq3
 from simulator.bridge_server import SimulatedBridgeServer
 from simulator.eq3_valve import SimulatedEq3Valve
 
@@ -25,37 +28,45 @@ def valve_and_bridge():
     server.stop()
 
 
-def test_open_from_auto_sends_manual_then_target_and_returns_what_the_valve_reported(valve_and_bridge):
+def _half_hour_ahead(hours: float = 1.0) -> datetime:
+    """A local wall-clock time on a half hour, about ``hours`` ahead (the bridge's clock is real time)."""
+    local = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None) + timedelta(hours=hours)
+    return local.replace(minute=0 if local.minute < 30 else 30, second=0, microsecond=0)
+
+
+def test_an_away_setting_is_sent_as_one_command_and_the_valve_reports_its_end(valve_and_bridge):
     valve, client = valve_and_bridge
-    status = client.apply(MAC.lower(), "manual", 30.0, known_mode="auto")
-    assert status["mode"] == "manual" and status["target_c"] == 30.0
-    assert valve.manual is True and valve.target_c == 30.0
+    until = _half_hour_ahead()
+    status = client.apply(MAC.lower(), "away", 30.0, until)
+    assert status["away"] is True and status["target_c"] == 30.0
+    assert status["away_until"] == until.strftime("%Y-%m-%dT%H:%M")
+    assert valve.away and valve.target_c == 30.0 and valve.manual is False
     assert status["mac"] == MAC
+    assert valve.commands_received[-1] == eq3.encode_away(30.0, until)
 
 
-def test_known_manual_valve_gets_only_the_target(valve_and_bridge):
+def test_the_valve_program_setting_is_mode_auto(valve_and_bridge):
     valve, client = valve_and_bridge
-    client.apply(MAC, "manual", 30.0, known_mode="auto")
-    before = len(valve.commands_received)
-    status = client.apply(MAC, "manual", 5.0, known_mode="manual")
-    assert status["target_c"] == 5.0
-    assert len(valve.commands_received) == before + 1
+    client.apply(MAC, "away", 5.0, _half_hour_ahead())
+    status = client.apply(MAC, "auto", None)
+    assert status["mode"] == "auto" and status["away"] is False and not valve.away
 
 
-def test_back_to_auto(valve_and_bridge):
-    valve, client = valve_and_bridge
-    client.apply(MAC, "manual", 30.0)
-    status = client.set_mode(MAC, "auto")
-    assert status["mode"] == "auto" and valve.manual is False
+def test_apply_refuses_what_the_loop_never_sends(valve_and_bridge):
+    _, client = valve_and_bridge
+    with pytest.raises(ValueError):
+        client.apply(MAC, "manual", 30.0)
+    with pytest.raises(ValueError):
+        client.apply(MAC, "away", 30.0, None)
 
 
 def test_bluetooth_timeout_is_retryable_and_changes_nothing(valve_and_bridge):
     valve, client = valve_and_bridge
     valve.fail_next(5)
     with pytest.raises(RetryableDeviceError) as caught:
-        client.apply(MAC, "manual", 30.0, known_mode="auto")
+        client.apply(MAC, "away", 30.0, _half_hour_ahead())
     assert caught.value.code == "bluetooth_timeout"
-    assert valve.manual is False
+    assert valve.manual is False and not valve.away
     assert client.status(MAC)["target_c"] != 30.0
 
 
@@ -116,3 +127,51 @@ def test_busy_bridge_is_retryable():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- away and the week program (the bridge's clock is the wall clock here) ---
+
+
+def _next_half_hour_local(hours_ahead: int = 1) -> datetime:
+    local = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None, second=0, microsecond=0)
+    return local.replace(minute=0) + timedelta(hours=hours_ahead, minutes=30 if local.minute < 30 else 60)
+
+
+def test_set_away_sends_the_local_end_and_returns_the_valves_status(valve_and_bridge):
+    valve, client = valve_and_bridge
+    until = _next_half_hour_local()
+    status = client.set_away(MAC, 30.0, until)
+    assert status["away"] is True and status["target_c"] == 30.0
+    assert status["away_until"] == until.strftime("%Y-%m-%dT%H:%M")
+    assert valve.commands_received[-1] == eq3.encode_away(30.0, until)
+
+
+def test_set_away_refused_by_the_bridge_is_permanent(valve_and_bridge):
+    _, client = valve_and_bridge
+    with pytest.raises(PermanentDeviceError) as caught:
+        client.set_away(MAC, 30.0, _next_half_hour_local(hours_ahead=24 * 8))
+    assert caught.value.code == "bad_request" and "7 days" in str(caught.value)
+    with pytest.raises(ValueError):
+        client.set_away(MAC, 30.0, _next_half_hour_local().replace(tzinfo=ZoneInfo("UTC")))
+
+
+def test_read_and_write_the_week_program(valve_and_bridge):
+    valve, client = valve_and_bridge
+    program = client.read_program(MAC)
+    assert program["mac"] == MAC and list(program["days"]) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert program["days"]["mon"][-1] == {"until": "24:00", "temperature_c": 17.0}
+    weekday = [{"until": "07:00", "temperature_c": 16.0}, {"until": "22:30", "temperature_c": 20.5},
+               {"until": "24:00", "temperature_c": 16.0}]
+    written = client.write_program(MAC, {"tue": weekday, "wed": weekday})
+    assert written["days"]["tue"] == weekday and written["days"]["wed"] == weekday
+    assert written["days"]["mon"] == program["days"]["mon"]
+    assert valve.program["tue"] == eq3.DayProgram("tue", ((420, 16.0), (1350, 20.5), (1440, 16.0)))
+
+
+def test_a_bad_program_is_a_permanent_error_and_a_silent_valve_a_retryable_one(valve_and_bridge):
+    valve, client = valve_and_bridge
+    with pytest.raises(PermanentDeviceError):
+        client.write_program(MAC, {"mon": [{"until": "23:50", "temperature_c": 17.0}]})
+    valve.unreachable = True
+    with pytest.raises(RetryableDeviceError):
+        client.read_program(MAC)

@@ -11,8 +11,13 @@ from onoff.strategies import make_strategy
 
 T0 = datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)  # a Monday, 06:00 in Amsterdam
 CONFIG = ControlConfig()
-OPEN_STATE = {"time": "2026-01-12T04:00:00Z", "state": "open", "target_c": 30.0, "valve_pct": 100, "mode": "manual"}
-CLOSED_STATE = {"time": "2026-01-12T04:00:00Z", "state": "closed", "target_c": 5.0, "valve_pct": 0, "mode": "manual"}
+# Confirmed away settings that end long after the ticks of these tables (a lease's own end and
+# refresh have tests of their own below).
+UNTIL = "2026-12-31T23:00:00Z"
+OPEN_STATE = {"time": "2026-01-12T04:00:00Z", "state": "open", "target_c": 30.0, "valve_pct": 100, "mode": "away",
+              "until": UNTIL}
+CLOSED_STATE = {"time": "2026-01-12T04:00:00Z", "state": "closed", "target_c": 5.0, "valve_pct": 0, "mode": "away",
+                "until": UNTIL}
 
 
 def valve(mac="00:1A:22:0C:3B:5D", state=None, valve_id=1):
@@ -46,22 +51,28 @@ def run(rooms_by_tick, weather=None, strategy="zoning", config=CONFIG, state=Non
 
 # (case, room fields, confirmed valve state, expected outcome, expected command (mode, target) or None)
 ROOM_CASES = [
-    ("cold room opens", dict(temp=19.6), CLOSED_STATE, "open", ("manual", 30.0)),
+    ("cold room opens", dict(temp=19.6), CLOSED_STATE, "open", ("away", 30.0)),
     ("inside the band stays closed", dict(temp=19.8), CLOSED_STATE, "closed", None),
     ("inside the band stays open", dict(temp=20.2), OPEN_STATE, "open", None),
-    ("at target + hysteresis closes", dict(temp=20.3), OPEN_STATE, "closed", ("manual", 5.0)),
-    ("warm room closed, unknown valve gets closed", dict(temp=21.0), None, "closed", ("manual", 5.0)),
+    ("at target + hysteresis closes", dict(temp=20.3), OPEN_STATE, "closed", ("away", 5.0)),
+    ("warm room closed, unknown valve gets closed", dict(temp=21.0), None, "closed", ("away", 5.0)),
     ("manual room is left alone", dict(temp=15.0, control="manual"), CLOSED_STATE, "leave", None),
-    ("stale thermometer: valve holds the target", dict(temp=15.0, in_sync=False, target=20.2), CLOSED_STATE,
-     "target", ("manual", 20.0)),
-    ("no reading at all: valve holds the target", dict(temp=None, in_sync=False, target=19.8), OPEN_STATE,
-     "target", ("manual", 20.0)),
-    ("frost opens even above target", dict(temp=6.5, target=5.0), CLOSED_STATE, "open", ("manual", 30.0)),
+    ("stale thermometer: valve on its own program (the room's schedule)",
+     dict(temp=15.0, in_sync=False, target=20.2), CLOSED_STATE, "target", ("auto", None)),
+    ("no reading at all: valve on its own program", dict(temp=None, in_sync=False, target=19.8), OPEN_STATE,
+     "target", ("auto", None)),
+    ("stale thermometer, already on its program: nothing sent", dict(temp=None, in_sync=False),
+     {**CLOSED_STATE, "mode": "auto", "until": None, "state": "target", "target_c": 20.0}, "target", None),
+    ("stale thermometer under an override: valve holds the override's target until its lease ends",
+     dict(temp=15.0, in_sync=False, target=22.2, target_source="override"), CLOSED_STATE, "target", ("away", 22.0)),
+    ("frost opens even above target", dict(temp=6.5, target=5.0), CLOSED_STATE, "open", ("away", 30.0)),
     ("boost opens a warm room", dict(temp=23.0, target=30.0, target_source="boost",
                                      override={"kind": "boost", "temperature_c": 30.0}), CLOSED_STATE, "open",
-     ("manual", 30.0)),
-    ("auto-mode valve is brought to manual", dict(temp=21.0), {**CLOSED_STATE, "mode": "auto"}, "closed",
-     ("manual", 5.0)),
+     ("away", 30.0)),
+    ("valve on its own program gets an expiring setting", dict(temp=21.0),
+     {**CLOSED_STATE, "mode": "auto", "until": None}, "closed", ("away", 5.0)),
+    ("valve held in manual mode (by an older version, or by hand) gets an expiring setting", dict(temp=21.0),
+     {**CLOSED_STATE, "mode": "manual", "until": None}, "closed", ("away", 5.0)),
 ]
 
 
@@ -73,6 +84,72 @@ def test_room_rules(case, fields, confirmed, outcome, command):
     assert room_decision["reason"]
     sent = [(c.mode, c.target_c) for c in result.valve_commands]
     assert sent == ([command] if command else [])
+    for c in result.valve_commands:
+        # Every setting but the valve's own program ends by itself, within the hour.
+        if c.mode == "auto":
+            assert c.until is None
+        else:
+            assert timedelta(minutes=30) <= c.until - T0 <= timedelta(minutes=60)
+
+
+@pytest.mark.parametrize("tz", ["Europe/Amsterdam", "Asia/Kathmandu", "America/St_Johns", "UTC"])
+def test_a_lease_ends_on_a_half_hour_of_the_home_clock_30_to_60_minutes_ahead(tz):
+    from zoneinfo import ZoneInfo
+
+    config = ControlConfig(tz=tz)
+    for minute in range(0, 24 * 60, 7):
+        now = T0 + timedelta(minutes=minute, seconds=13)
+        end = engine.lease_end(now, config)
+        assert timedelta(minutes=30) <= end - now <= timedelta(minutes=60), (now, end)
+        local = end.astimezone(ZoneInfo(tz))
+        assert local.minute in (0, 30) and local.second == 0 and local.microsecond == 0, (now, local)
+
+
+def test_a_setting_is_sent_again_before_it_ends_and_not_before_that():
+    now = T0
+    for minutes_left, resent in ((45, False), (11, False), (9, True), (0, True), (-30, True)):
+        until = (now + timedelta(minutes=minutes_left)).isoformat()
+        state = {**OPEN_STATE, "until": until}
+        (result,), _ = run([status(room(temp=19.0, valves=[valve(state=state)]))], start=now)
+        assert bool(result.valve_commands) is resent, minutes_left
+        if resent:
+            assert result.valve_commands[0].until - now >= timedelta(minutes=30)
+
+
+def test_a_lease_that_ended_is_not_an_open_valve_for_the_boiler():
+    ended = {**OPEN_STATE, "time": "2026-01-12T03:00:00Z", "until": "2026-01-12T04:00:00Z"}
+    live = {**OPEN_STATE, "time": "2026-01-12T03:00:00Z"}
+    (stale,), _ = run([status(room(temp=19.0, valves=[valve(state=ended)]))])
+    (fresh,), _ = run([status(room(temp=19.0, valves=[valve(state=live)]))])
+    assert stale.boiler_heat is False and fresh.boiler_heat is True
+
+
+# (heat, boiler's sensor, program setpoint, seconds to the program's next switch, expected override)
+BOILER_SETPOINTS = [
+    (True, 19.3, 20.0, 7200, 21.0),     # just above the sensor: 19.3 + 1.5, up to the next 0.5
+    (True, 21.2, 20.0, 7200, 22.0),     # capped at the program + 2 K: a stranded boiler stays near it
+    (True, 21.2, 20.0, 1800, 23.0),     # the override ends at the switch within the hour: no cap
+    (True, 29.5, 28.0, 1800, 30.0),     # never above the thermostat's 30 °C
+    (True, None, 20.0, 7200, 22.0),     # sensor unknown: the cap
+    (False, 19.3, 20.0, 7200, 18.0),    # stop: below the sensor, 19.3 - 1, down to the next 0.5
+    (False, 21.0, 18.0, 7200, 18.0),    # never above the program
+    (False, 5.2, 16.0, 7200, 5.0),      # never below the thermostat's 5 °C
+]
+
+
+@pytest.mark.parametrize("heat, sensor, program, next_s, expected", BOILER_SETPOINTS)
+def test_boiler_setpoint(heat, sensor, program, next_s, expected):
+    assert engine.boiler_setpoint(heat, sensor, program, CONFIG, next_s) == expected
+
+
+def test_boiler_request_resends_only_when_the_setpoint_moved():
+    holding = {"user_mode": "clock", "override": True, "override_c": 21.0, "in_house_c": 19.3}
+    assert engine.boiler_request(True, holding, (20.0, 7200), CONFIG) is None
+    assert engine.boiler_request(True, {**holding, "in_house_c": 19.8}, (20.0, 7200), CONFIG) == 21.5
+    assert engine.boiler_request(False, holding, (20.0, 7200), CONFIG) == 18.0
+    # An override that ended at a switch point, or a boiler someone put in manual mode: asked again.
+    assert engine.boiler_request(True, {**holding, "override": False}, (20.0, 7200), CONFIG) == 21.0
+    assert engine.boiler_request(True, {**holding, "user_mode": "manual"}, (20.0, 7200), CONFIG) == 21.0
 
 
 def test_round_half():
@@ -174,7 +251,7 @@ def test_weekly_exercise_opens_idle_valves_at_the_quiet_hour():
     results, _ = run([warm_closed] * 9, state=state, start=start)
     commands = [[(c.mode, c.target_c) for c in r.valve_commands] for r in results]
     assert commands[:2] == [[], []]
-    assert commands[2:7] == [[("manual", 30.0)]] * 5
+    assert commands[2:7] == [[("away", 30.0)]] * 5
     assert commands[7:] == [[], []]
     assert "exercise" in results[2].valve_commands[0].reason
     assert all(r.boiler_heat is False for r in results)

@@ -45,7 +45,7 @@ def test_dry_run_prints_decisions_and_changes_nothing(live_house, api_server):
     printed = json.loads(done.stdout)
     assert printed["decisions"][0]["outcome"] == "open"
     assert printed["valve_commands"][0]["target_c"] == 30.0
-    assert house.valves["00:1A:22:00:00:01"].manual is False
+    assert house.valves["00:1A:22:00:00:01"].manual is False and not house.valves["00:1A:22:00:00:01"].away
     assert house.nefit.writes == []
 
 
@@ -64,7 +64,9 @@ def test_run_controls_and_sigterm_hands_the_house_back(live_house, api_server):
     try:
         deadline = time.monotonic() + 30
         def controlling() -> bool:
-            return valve.manual and valve.target_c == 30.0 and house.nefit.status()["user mode"] == "manual"
+            status = house.nefit.status()
+            return valve.away and valve.target_c == 30.0 and status["user mode"] == "clock" \
+                and status["temp override"] is True
 
         while not controlling() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -76,8 +78,8 @@ def test_run_controls_and_sigterm_hands_the_house_back(live_house, api_server):
             process.kill()
             process.communicate()
     assert process.returncode == 0, output
-    assert valve.manual is False
-    assert house.nefit.status()["user mode"] == "clock"
+    assert valve.manual is False and not valve.away
+    assert house.nefit.status()["user mode"] == "clock" and house.nefit.status()["temp override"] is False
     states = house.valve_states(house.rooms[0])
     assert states[-1]["mode"] == "auto" and "stopped" in states[-1]["reason"]
     assert "handing valves and boiler back" in output

@@ -96,7 +96,7 @@ class House:
             return conn.execute(query, args).fetchall()
 
     def valve_states(self, room: Room) -> list[dict]:
-        return self.rows("SELECT time, state, target_c, mode, reason FROM valve_states WHERE valve_id = %s "
+        return self.rows("SELECT time, state, target_c, mode, until, reason FROM valve_states WHERE valve_id = %s "
                          "ORDER BY time, id", room.valve_id)
 
     def boiler_states(self) -> list[dict]:
@@ -125,22 +125,40 @@ def test_cold_morning_heats_the_rooms_and_stops(house):
     living, bedroom = house.rooms
     for room in house.rooms:
         states = house.valve_states(room)
-        assert [s["state"] for s in states][:2] == ["open", "closed"], states
-        opened, closed = states[0]["time"], states[1]["time"]
+        # Every setting ends on the valve by itself, 30 to 60 minutes after it was sent ...
+        for state in states:
+            assert state["mode"] == "away", state
+            assert timedelta(minutes=30) <= state["until"] - state["time"] <= timedelta(minutes=60), state
+        # ... and is sent again before it ends while the room still needs it: "open" more than once.
+        changes = [s for n, s in enumerate(states) if n == 0 or s["state"] != states[n - 1]["state"]]
+        assert [s["state"] for s in changes][:2] == ["open", "closed"], states
+        opened, closed = changes[0]["time"], changes[1]["time"]
         assert opened <= START + timedelta(minutes=2)
         assert closed > opened
+        renewals = [s for s in states if s["state"] == "open" and s["time"] < closed]
+        if closed - opened > timedelta(minutes=60):
+            assert len(renewals) >= 2, states
+        for before, after in zip(renewals, renewals[1:]):
+            assert after["time"] < before["until"], "renewed before it ended"
     boiler = house.boiler_states()
-    # At start the loop takes the boiler off its clock program (no heat until a valve is open).
-    assert boiler[0]["heat_demand"] is False and boiler[0]["time"] == START + timedelta(minutes=1)
-    boiler = boiler[1:]
-    assert [b["heat_demand"] for b in boiler][:2] == [True, False], boiler
+    # At start no room needs heat yet: an override of the clock program below what the thermostat measures.
+    # First what the boiler reported when the loop first read it, then the loop's "no heat" override.
+    assert boiler[0]["reason"] == "read from the boiler" and boiler[0]["time"] == START + timedelta(minutes=1)
+    assert boiler[1]["heat_demand"] is False and boiler[1]["time"] == START + timedelta(minutes=1)
+    assert boiler[1]["user_mode"] == "clock" and boiler[1]["setpoint_c"] < 18.3
+    boiler = boiler[2:]
+    demand = [b["heat_demand"] for b in boiler]
+    assert demand[:1] == [True] and False in demand, boiler
     first_open = min(house.valve_states(r)[0]["time"] for r in house.rooms)
     # heat only once a valve had been confirmed open for the delay
     assert boiler[0]["time"] >= first_open + timedelta(seconds=150)
     # the boiler stops only after the last room closed
-    last_close = max(house.valve_states(r)[1]["time"] for r in house.rooms)
-    assert boiler[1]["time"] >= last_close
-    assert boiler[0]["user_mode"] == "manual" and boiler[0]["setpoint_c"] == 30.0
+    stopped = boiler[demand.index(False)]
+    last_close = max(s["time"] for r in house.rooms for s in house.valve_states(r) if s["state"] == "closed")
+    first_closes = [next(s["time"] for s in house.valve_states(r) if s["state"] == "closed") for r in house.rooms]
+    assert stopped["time"] >= max(first_closes), (stopped, last_close)
+    # Heat: an override just above what the thermostat measures (18.3 °C in the stand-in), in clock mode.
+    assert boiler[0]["user_mode"] == "clock" and 18.3 < boiler[0]["setpoint_c"] <= 20.0
     # the rooms got warm: each reached its target
     peak = house.rows("SELECT room_id, max(temperature_c) AS peak FROM readings GROUP BY room_id")
     peaks = {row["room_id"]: row["peak"] for row in peak}
@@ -160,7 +178,7 @@ def test_bridge_timeout_leaves_the_loop_running_and_records_nothing_unconfirmed(
     assert report.status_ok
     assert house.valve_states(living) == []
     assert [s["state"] for s in house.valve_states(bedroom)] == ["open"]
-    assert house.valves[living.valve_mac].manual is False
+    assert not house.valves[living.valve_mac].away
     failed = [living.valve_mac in r.valve_errors for r in house.reports]
     # retried 60 s after the first failure, then 120 s after the second: not at the third tick
     assert failed == [True, True, False]
@@ -169,7 +187,7 @@ def test_bridge_timeout_leaves_the_loop_running_and_records_nothing_unconfirmed(
     for _ in range(3):
         house.minute()
     assert [s["state"] for s in house.valve_states(living)] == ["open"]
-    assert house.valves[living.valve_mac].manual is True
+    assert house.valves[living.valve_mac].away is True
 
 
 def test_boiler_error_leaves_the_loop_running_and_records_nothing_unconfirmed(house):
@@ -184,20 +202,22 @@ def test_boiler_error_leaves_the_loop_running_and_records_nothing_unconfirmed(ho
     for _ in range(6):
         house.minute()
     states = house.boiler_states()
-    assert len(states) == 1 and states[0]["heat_demand"] is True
+    # What the boiler reported when it answered again, then the loop's heat request, confirmed.
+    assert [s["reason"] == "read from the boiler" for s in states] == [True, False], states
+    assert states[-1]["heat_demand"] is True
 
 
 def test_api_down_hands_the_house_back_and_records_everything_later(house, api_server, make_api_server):
     for _ in range(6):
         house.minute()
-    assert house.nefit.status()["user mode"] == "manual"
+    assert house.nefit.status()["user mode"] == "clock" and house.nefit.status()["temp override"] is True
     api_server.stop()
     for _ in range(4):
         report = house.minute(post_readings=False)
         assert report.status_ok is False
     # after api_down_ticks (3) failed ticks: valves on their own program, boiler on its clock program
-    assert all(valve.manual is False for valve in house.valves.values())
-    assert house.nefit.status()["user mode"] == "clock"
+    assert all(valve.manual is False and not valve.away for valve in house.valves.values())
+    assert house.nefit.status()["user mode"] == "clock" and house.nefit.status()["temp override"] is False
     assert len(house.loop.records) >= 3
     # The API comes back (same database, new port).
     again = make_api_server(api_server.database_url)
@@ -212,8 +232,8 @@ def test_api_down_hands_the_house_back_and_records_everything_later(house, api_s
         assert states[-1]["state"] == "open"  # taken back
     boiler = house.boiler_states()
     assert boiler[-2]["user_mode"] == "clock" and "handed back" in boiler[-2]["reason"]
-    # taken back: manual, no heat until the reopened valves had their delay
-    assert boiler[-1]["user_mode"] == "manual" and boiler[-1]["heat_demand"] is False
+    # taken back: an override again, no heat until the reopened valves had their delay
+    assert boiler[-1]["user_mode"] == "clock" and boiler[-1]["heat_demand"] is False
 
 
 def test_simulated_house_cold_morning(api_server):
@@ -250,8 +270,8 @@ def test_simulated_house_cold_morning(api_server):
                 for room, t in zip(house_spec.rooms, sim.state.air_c)]})
             loop.tick()
             trace.append((clock.now(), float(sim.state.air_c[living]),
-                          all(sim.valves[m].manual and sim.valves[m].target_c == 30.0 for m in living_macs),
-                          sim.boiler.user_mode == "manual" and sim.boiler.manual_setpoint_c >= 30.0))
+                          all(sim.valves[m].away and sim.valves[m].target_c == 30.0 for m in living_macs),
+                          sim.boiler.override_on and sim.boiler.setpoint_c() > sim.boiler.in_house_temp_c))
             heats = [heat for *_, heat in trace]
             if clock.now() > start + timedelta(hours=4) and True in heats and not heats[-1]:
                 break  # the morning is done: the boiler has stopped
@@ -288,9 +308,15 @@ def test_a_boiler_changed_by_hand_is_set_back(house):
     for _ in range(8):
         house.minute()
     assert house.boiler_states()[-1]["heat_demand"] is True
-    # Someone puts the thermostat back on its clock program.
-    house.nefit.write("/heatingCircuits/hc1/usermode", "clock")
-    for _ in range(16):
+    before = len(house.boiler_states())
+    # Someone puts the thermostat in manual mode at 16 °C: no heat.
+    house.nefit.write("/heatingCircuits/hc1/usermode", "manual")
+    house.nefit.write("/heatingCircuits/hc1/temperatureRoomManual", 16.0)
+    for _ in range(4):
         house.minute()
-    assert house.nefit.status()["user mode"] == "manual"
-    assert house.boiler_states()[-1]["heat_demand"] is True and len(house.boiler_states()) == 3
+    # Seen within the loop's 2-minute read, recorded as the boiler reported it, and set back.
+    assert house.nefit.status()["user mode"] == "clock" and house.nefit.status()["temp override"] is True
+    states = house.boiler_states()
+    assert [(s["user_mode"], s["heat_demand"]) for s in states[before:]] == [("manual", False), ("clock", True)], \
+        states
+    assert states[before]["setpoint_c"] == 16.0 and states[before]["reason"] == "read from the boiler"

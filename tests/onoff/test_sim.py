@@ -26,14 +26,16 @@ def test_every_strategy_is_a_controller(name):
     assert controller.name == name
     output = controller.step(snapshot(18.0, None), {}, NOW)
     assert isinstance(output, ControlOutput)
-    assert output.valves == {"00:1A:22:0C:3B:5D": ValveSetting("manual", 30.0)}
+    # Open until 06:30 Amsterdam (05:30 UTC), after which the valve returns to its own program.
+    assert output.valves == {"00:1A:22:0C:3B:5D": ValveSetting("away", 30.0, NOW + timedelta(minutes=30))}
     assert output.boiler_heat is False  # the valve is not confirmed open yet
     assert {d["outcome"] for d in output.decisions} == {"open", "stop"}
 
 
 def test_confirmed_open_valve_gets_no_command_and_the_boiler_fires_after_the_delay():
     controller = make_controller("zoning")
-    opened = {"time": None, "state": "open", "target_c": 30.0, "valve_pct": 100, "mode": "manual"}
+    opened = {"time": None, "state": "open", "target_c": 30.0, "valve_pct": 100, "mode": "away",
+              "until": "2026-01-12T05:30:00Z"}
     outputs = [controller.step(snapshot(18.0, opened), {}, NOW + timedelta(minutes=m)) for m in range(4)]
     assert all(o.valves == {} for o in outputs)
     assert [o.boiler_heat for o in outputs] == [False, False, False, True]

@@ -264,3 +264,26 @@ def test_service_command_starts(started, service):
         assert outcome == 0, log_path.read_text()[-3000:]
     else:
         assert outcome.poll() is None, f"{service} exited with {outcome.returncode}: {log_path.read_text()[-3000:]}"
+
+
+def test_onoff_is_healthchecked_and_a_stuck_loop_gets_restarted():
+    onoff = SERVICES["onoff"]
+    # Docker only marks a container unhealthy; the check kills a stuck loop so that `restart` acts, and
+    # without an init process onoff would be PID 1, which ignores that SIGKILL.
+    assert onoff["healthcheck"]["test"][1:] == ["python", "-m", "onoff", "health", "--kill-stuck"]
+    assert onoff["init"] is True
+    assert onoff.get("restart", COMPOSE["x-python"]["restart"]) == "unless-stopped"
+
+
+def test_onoff_healthcheck_passes_against_the_running_loop(started):
+    process, log_path = started["onoff"]
+    assert process.poll() is None, log_path.read_text()[-3000:]
+    check = SERVICES["onoff"]["healthcheck"]["test"]
+    assert check[0] == "CMD"
+    # The container's environment, so the check finds the heartbeat where the loop writes it.
+    env = Stand_ins("", "", "").env("onoff", SERVICES["onoff"])
+    done = subprocess.run(Stand_ins("", "", "").translate(check[1:]), env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + log_path.read_text()[-3000:]
+    assert "healthy" in done.stdout
+    assert process.poll() is None

@@ -151,8 +151,16 @@ def test_refuses_values_the_valve_cannot_take(encode):
 
 
 @pytest.mark.parametrize("frame_hex", [
-    "", "00", "41", "412c00", "4108", "413d", "4001", "40c0", "40a3", "4502", "8002", "4300", "1121",
+    "", "00", "41", "412c00", "4108", "413d", "4001", "40c0", "40a3", "450100", "8002", "4300", "1121",
     "130f", "14180d", "0316060f0a2d", "03160d0f0a2d1e",
+    "20", "2007", "200200",  # program read: no day, day 7 (no such day), too long
+    "1006", "100622632a89229000",  # program write shorter than the valve's 16 bytes
+    "100722632a8922900000000000000000",  # day 7
+    "100622632a8922800000000000000000",  # ends at 21:20, not 24:00
+    "1006228922632290000000000000000000"[:32],  # times not increasing (22:50 then 16:30)
+    "100622632a8922902a90000000000000",  # a period after 24:00
+    "100608632a8922900000000000000000",  # 4.0 °C
+    "10062200000000000000000000000000",  # an empty program (eq3btsmart's delete)
 ])
 def test_decode_command_rejects_frames_a_valve_ignores(frame_hex):
     with pytest.raises(Eq3DecodeError):
@@ -165,3 +173,102 @@ def test_status_flags_table_covers_each_bit_once():
     for name, bit in eq3.STATUS_FLAGS:
         decoded = eq3.decode_status(bytes([2, 1, bit, 0, 4, 40]))
         assert [n for n, _ in eq3.STATUS_FLAGS if getattr(decoded, n)] == [name]
+
+
+def test_boost_takes_any_non_zero_byte_as_on():
+    # Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Activate boost mode":
+    # "Any value greater or equal than 1 starts boost mode" (its example sends 45 ff).
+    assert eq3.decode_command(bytes.fromhex("45ff")) == eq3.SetBoost(True)
+    assert eq3.decode_command(bytes.fromhex("4502")) == eq3.SetBoost(True)
+
+
+# --- the week program ---
+
+# Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Set timer for a day": the
+# frame written for Friday (byte 0x22 is 17.0 °C; that text calls it 17.5), and the answer 02 02 06.
+FRIDAY_WRITE = "100622632a8922900000000000000000"
+FRIDAY = eq3.DayProgram("fri", ((990, 17.0), (1370, 21.0), (1440, 17.0)))
+# The same document, "Read timer for a day": the valve's answer for Monday (0x29 = 20.5 °C until
+# 22:00 (0x84), 0x27 = 19.5 °C until 06:00 (0x24) and until 24:00 (0x90)).
+MONDAY_ANSWER = "21022724298427900000000000000000"
+MONDAY = eq3.DayProgram("mon", ((360, 19.5), (1320, 20.5), (1440, 19.5)))
+
+
+def test_encodes_and_decodes_a_program_write():
+    assert eq3.encode_program_write(FRIDAY).hex() == FRIDAY_WRITE
+    assert eq3.decode_command(bytes.fromhex(FRIDAY_WRITE)) == eq3.WriteProgram(FRIDAY)
+
+
+def test_decodes_the_valves_answer_to_a_write():
+    assert eq3.decode_program_written(bytes.fromhex("020206")) == "fri"
+    assert eq3.encode_program_written("fri").hex() == "020206"
+
+
+def test_decodes_the_valves_answer_to_a_read():
+    assert eq3.decode_program(bytes.fromhex(MONDAY_ANSWER)) == MONDAY
+    assert eq3.encode_program_answer(MONDAY).hex() == MONDAY_ANSWER
+
+
+@pytest.mark.parametrize("day, frame_hex", [
+    # Day bytes: 0 = Saturday … 6 = Friday (Heckie75 "Days (Byte 2)"; python-eq3bt
+    # eq3bt/structures.py NAME_TO_DAY; eq3btsmart eq3btsmart/const.py WeekDay); "2002" is
+    # Heckie75's example read for Monday.
+    ("sat", "2000"), ("sun", "2001"), ("mon", "2002"), ("tue", "2003"), ("wed", "2004"), ("thu", "2005"),
+    ("fri", "2006"),
+])
+def test_encodes_and_decodes_a_program_read(day, frame_hex):
+    assert eq3.encode_program_read(day).hex() == frame_hex
+    assert eq3.decode_command(bytes.fromhex(frame_hex)) == eq3.ReadProgram(day)
+
+
+def test_a_full_day_of_seven_periods_round_trips():
+    program = eq3.DayProgram("sat", ((300, 4.5), (360, 17.0), (540, 21.0), (720, 17.0), (780, 21.5), (1020, 17.0),
+                                     (1440, 30.0)))
+    frame = eq3.encode_program_answer(program)
+    assert len(frame) == 16 and frame[-1] == 0x90
+    assert eq3.decode_program(frame) == program
+    assert eq3.decode_command(eq3.encode_program_write(program)) == eq3.WriteProgram(program)
+
+
+def test_program_temperature_and_period_end():
+    assert [MONDAY.temp_at(m) for m in (0, 359, 360, 1319, 1320, 1439)] == [19.5, 19.5, 20.5, 20.5, 19.5, 19.5]
+    assert [MONDAY.period_end(m) for m in (0, 360, 1439)] == [360, 1320, 1440]
+
+
+@pytest.mark.parametrize("program", [
+    eq3.DayProgram("mon", ()),
+    eq3.DayProgram("mon", tuple((m, 17.0) for m in range(180, 1441, 180))),  # 8 periods
+    eq3.DayProgram("mon", ((365, 17.0), (1440, 21.0))),  # not a 10-minute step
+    eq3.DayProgram("mon", ((600, 17.0), (600, 21.0), (1440, 17.0))),  # not increasing
+    eq3.DayProgram("mon", ((0, 17.0), (1440, 21.0))),  # a period ending at 00:00
+    eq3.DayProgram("mon", ((600, 17.0), (1430, 21.0))),  # does not end at 24:00
+    eq3.DayProgram("mon", ((600, 17.0), (1450, 21.0))),  # beyond 24:00
+    eq3.DayProgram("mon", ((600, 4.0), (1440, 21.0))),
+    eq3.DayProgram("mon", ((600, 17.0), (1440, 30.5))),
+    eq3.DayProgram("mon", ((600, 17.3), (1440, 21.0))),
+    eq3.DayProgram("mon", ((600.0, 17.0), (1440, 21.0))),  # a float time
+    eq3.DayProgram("monday", ((1440, 21.0),)),
+])
+def test_refuses_programs_the_valve_cannot_take(program):
+    with pytest.raises(Eq3EncodeError):
+        eq3.encode_program_write(program)
+
+
+@pytest.mark.parametrize("frame_hex", [
+    "", "020106", "0202", "020207", "02020600",  # not 02 02 <day>
+])
+def test_refuses_answers_that_do_not_confirm_a_write(frame_hex):
+    with pytest.raises(Eq3DecodeError):
+        eq3.decode_program_written(bytes.fromhex(frame_hex))
+
+
+@pytest.mark.parametrize("frame_hex", [
+    "", "020100000428", FRIDAY_WRITE, MONDAY_ANSWER[:-2], MONDAY_ANSWER + "00",
+    "21072724298427900000000000000000",  # day 7
+    "21022724298427800000000000000000",  # ends at 21:20
+    "21022724298427902790000000000000",  # a period after 24:00
+    "21020024298427900000000000000000",  # temperature byte 0
+])
+def test_refuses_bad_program_answers(frame_hex):
+    with pytest.raises(Eq3DecodeError):
+        eq3.decode_program(bytes.fromhex(frame_hex))

@@ -46,7 +46,7 @@ def test_override_in_clock_mode_ends_at_the_next_switch_point(boiler):
 
 
 def test_hot_water_takes_priority_and_burns_gas(boiler):
-    boiler.ask_heat(True)
+    boiler.set_override(30.0)
     draw = boiler.spec.hot_water[0]
     gas_before = boiler.gas_m3
     step = _step(boiler, 15.0, week_minute=draw[0] * 1440 + draw[1])
@@ -56,7 +56,7 @@ def test_hot_water_takes_priority_and_burns_gas(boiler):
 
 
 def test_burner_modulates_within_limits_and_counts_starts(boiler):
-    boiler.ask_heat(True)
+    boiler.set_override(30.0)
     step = _step(boiler, 15.0, loop_c=20.0)
     assert boiler.spec.power_min_kw * 1000 <= step.burner_w <= boiler.spec.power_max_kw * 1000
     assert boiler.books.starts == 1
@@ -65,12 +65,26 @@ def test_burner_modulates_within_limits_and_counts_starts(boiler):
     assert boiler.books.burn_lengths_s == [60.0]
 
 
-def test_ask_heat_writes_like_the_control_loop(boiler):
-    boiler.ask_heat(False)
-    assert boiler.bridge_get("heatingCircuits/hc1/usermode")["value"] == "manual"
-    assert boiler.bridge_get("/heatingCircuits/hc1/temperatureRoomManual")["value"] == 5.0
-    boiler.ask_heat(None)
-    assert boiler.status()["user mode"] == "clock"
+def test_the_control_loop_s_writes_keep_the_clock_program(boiler):
+    boiler.bridge_post("heatingCircuits/hc1/usermode", "manual")
+    boiler.set_override(18.5)
+    assert boiler.bridge_get("heatingCircuits/hc1/usermode")["value"] == "clock"
+    assert boiler.seen() == {"user_mode": "clock", "override": True, "override_c": 18.5,
+                             "in_house_c": boiler.in_house_temp_c}
+    boiler.to_clock_program()
+    assert boiler.status()["user mode"] == "clock" and boiler.status()["temp override"] is False
+
+
+def test_the_program_as_the_backend_s_user_program_record(boiler):
+    # Wednesday 03:00: the living room's night setback, 16 °C until 06:30 (3 h 30 min).
+    week_minute = 2 * 1440 + 3 * 60
+    assert boiler.program_setpoint_c(week_minute) == 16.0
+    assert boiler.program_next_s(week_minute) == 210 * 60.0
+    record = boiler.bridge_get("/ecus/rrc/userprogram/program1")
+    assert record["type"] == "UserProgram" and len(record["value"]) == 42
+    wednesday = [p for p in record["value"] if p["d"] == "We" and p["active"] == "on"]
+    assert [(p["t"], p["T"]) for p in wednesday] == [(390, 20), (510, 19), (1020, 20.5), (1350, 16)]
+    assert boiler.bridge_get("/ecus/rrc/userprogram/activeprogram")["value"] == 1
 
 
 @pytest.mark.parametrize("path,value", [

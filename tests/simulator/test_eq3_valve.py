@@ -1,7 +1,7 @@
 """simulator.eq3_valve: a simulated eQ-3 valve that takes the real command bytes and runs its own thermostat."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
@@ -9,7 +9,7 @@ from protocols import eq3
 from simulator.eq3_valve import FrameIgnored, SimulatedEq3Valve, ValveUnreachable
 
 MAC = "00:1A:22:0C:3B:5D"
-# Monday 12 January 2026, 06:00 UTC = 07:00 in Amsterdam (inside the default comfort period).
+# Monday 12 January 2026, 06:00 UTC = 07:00 in Amsterdam (inside the factory program's 06:00–09:00 at 21.0 °C).
 MORNING = datetime(2026, 1, 12, 6, 0, tzinfo=timezone.utc)
 
 
@@ -56,24 +56,71 @@ def test_manual_target_opens_in_proportion_to_the_shortfall():
     assert valve.valve_pct == 0
 
 
-def test_auto_mode_follows_the_week_program():
+def test_auto_mode_follows_the_factory_week_program():
     valve = SimulatedEq3Valve(MAC, mode="manual", target_c=30.0)
     valve.handle_command(eq3.encode_mode_auto(), MORNING)
     assert valve.status(MORNING).target_temp_c == 21.0
-    evening = datetime(2026, 1, 12, 21, 30, tzinfo=timezone.utc)  # 22:30 in Amsterdam
-    valve.step(20.0, 1.0, evening)
-    assert valve.status(evening).target_temp_c == 17.0
+    # Amsterdam times 09:00, 16:50, 17:00, 22:50, 23:00: the factory switch points.
+    for utc_hour, utc_minute, expected in ((8, 0, 17.0), (15, 50, 17.0), (16, 0, 21.0), (21, 50, 21.0),
+                                           (22, 0, 17.0)):
+        moment = datetime(2026, 1, 12, utc_hour, utc_minute, tzinfo=timezone.utc)
+        valve.step(20.0, 1.0, moment)
+        assert valve.status(moment).target_temp_c == expected, moment
+
+
+def test_the_default_program_is_the_eq3_factory_program_on_every_day():
+    valve = SimulatedEq3Valve(MAC)
+    assert list(valve.program) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    for day, program in valve.program.items():
+        assert program == eq3.DayProgram(day, ((360, 17.0), (540, 21.0), (1020, 17.0), (1380, 21.0), (1440, 17.0)))
+
+
+def test_comfort_from_and_until_still_build_the_simple_shape():
+    valve = SimulatedEq3Valve(MAC, comfort_from=time(7, 0), comfort_until=time(22, 0), comfort_c=20.0, eco_c=16.0)
+    assert valve.program["wed"].points == ((420, 16.0), (1320, 20.0), (1440, 16.0))
 
 
 def test_a_target_in_auto_mode_holds_until_the_next_switch_point():
     valve = SimulatedEq3Valve(MAC)
     valve.handle_command(eq3.encode_mode_auto(), MORNING)
     valve.handle_command(eq3.encode_target(23.0), MORNING)
-    valve.step(20.0, 1.0, MORNING + timedelta(hours=2))
+    valve.step(20.0, 1.0, MORNING + timedelta(minutes=119))  # 08:59 in Amsterdam
     assert valve.status(MORNING).target_temp_c == 23.0
-    night = MORNING + timedelta(hours=16)  # 23:00 in Amsterdam
-    valve.step(20.0, 1.0, night)
-    assert valve.status(night).target_temp_c == 17.0
+    switch = MORNING + timedelta(hours=2)  # 09:00 in Amsterdam
+    valve.step(20.0, 1.0, switch)
+    assert valve.status(switch).target_temp_c == 17.0
+
+
+def test_reads_and_writes_the_program_as_the_real_valve_answers():
+    valve = SimulatedEq3Valve(MAC)
+    # Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Set timer for a day":
+    # this write for Friday is answered 02 02 06.
+    assert valve.handle_command(bytes.fromhex("100622632a8922900000000000000000"), MORNING).hex() == "020206"
+    friday = eq3.DayProgram("fri", ((990, 17.0), (1370, 21.0), (1440, 17.0)))
+    assert valve.program["fri"] == friday
+    assert eq3.decode_program(valve.handle_command(eq3.encode_program_read("fri"), MORNING)) == friday
+    monday = eq3.decode_program(valve.handle_command(bytes.fromhex("2002"), MORNING))
+    assert monday.day == "mon" and monday.points[0] == (360, 17.0)
+
+
+def test_a_program_write_applies_from_the_next_switch_point():
+    valve = SimulatedEq3Valve(MAC)
+    valve.handle_command(eq3.encode_mode_auto(), MORNING)  # Monday 07:00: 21.0 until 09:00
+    new_monday = eq3.DayProgram("mon", ((480, 18.0), (1440, 19.0)))
+    valve.handle_command(eq3.encode_program_write(new_monday), MORNING)
+    assert valve.status(MORNING).target_temp_c == 21.0
+    eight = MORNING + timedelta(hours=1)  # 08:00: the new program's switch point
+    valve.step(20.0, 1.0, eight)
+    assert valve.status(eight).target_temp_c == 19.0
+
+
+def test_the_program_follows_the_valves_own_clock_and_weekday():
+    valve = SimulatedEq3Valve(MAC)
+    valve.handle_command(eq3.encode_program_write(eq3.DayProgram("sat", ((1440, 12.0),))), MORNING)
+    # The bridge sets the valve's clock to Saturday 17 January 10:00 while the house says Monday.
+    valve.handle_command(eq3.encode_status_request(datetime(2026, 1, 17, 10, 0)), MORNING)
+    status = eq3.decode_status(valve.handle_command(eq3.encode_mode_auto(), MORNING))
+    assert status.target_temp_c == 12.0
 
 
 def test_boost_opens_fully_for_five_minutes_then_returns():
@@ -85,15 +132,28 @@ def test_boost_opens_fully_for_five_minutes_then_returns():
     assert not valve.status(now).boost and valve.valve_pct == 0
 
 
-def test_away_holds_its_temperature_until_its_end():
-    valve = SimulatedEq3Valve(MAC)
-    valve.handle_command(eq3.encode_away(12.0, datetime(2026, 1, 12, 9, 30)), MORNING)
+def test_away_holds_its_temperature_until_its_end_then_returns_to_the_program():
+    valve = SimulatedEq3Valve(MAC, mode="manual", target_c=25.0)
+    valve.handle_command(eq3.encode_away(30.0, datetime(2026, 1, 12, 9, 30)), MORNING)
     status = valve.status(MORNING)
-    assert status.away and status.away_until == datetime(2026, 1, 12, 9, 30) and status.target_temp_c == 12.0
-    later = MORNING + timedelta(hours=3)  # 10:00 local
-    valve.step(20.0, 1.0, later)
-    status = valve.status(later)
-    assert not status.away and status.target_temp_c == 21.0
+    assert status.away and status.mode == "auto" and status.target_temp_c == 30.0
+    assert status.away_until == datetime(2026, 1, 12, 9, 30)
+    before = MORNING + timedelta(hours=2, minutes=29)  # 09:29 local
+    valve.step(20.0, 1.0, before)
+    assert valve.status(before).away
+    end = MORNING + timedelta(hours=2, minutes=30)  # 09:30 local
+    valve.step(20.0, 1.0, end)
+    status = valve.status(end)
+    assert not status.away and status.mode == "auto" and status.target_temp_c == 17.0
+
+
+def test_away_ends_by_the_valves_clock_not_the_houses():
+    valve = SimulatedEq3Valve(MAC)
+    valve.handle_command(eq3.encode_status_request(datetime(2026, 1, 12, 7, 30)), MORNING)  # 30 min ahead
+    valve.handle_command(eq3.encode_away(30.0, datetime(2026, 1, 12, 8, 0)), MORNING)
+    half_hour = MORNING + timedelta(minutes=30)  # 07:30 in Amsterdam, 08:00 on the valve
+    valve.step(20.0, 1.0, half_hour)
+    assert not valve.status(half_hour).away
 
 
 def test_newer_firmware_ignores_a_bare_switch_to_manual():
@@ -145,7 +205,8 @@ def test_a_garbled_answer_still_carries_out_the_command():
     assert valve.status(MORNING).target_temp_c == 30.0
 
 
-@pytest.mark.parametrize("kwargs", [dict(firmware="ancient"), dict(mode="eco"), dict(target_c=31.0)])
+@pytest.mark.parametrize("kwargs", [dict(firmware="ancient"), dict(mode="eco"), dict(target_c=31.0),
+                                    dict(program={"mon": eq3.DayProgram("mon", ((600, 17.0),))})])
 def test_refuses_impossible_valves(kwargs):
     with pytest.raises(ValueError):
         SimulatedEq3Valve(MAC, **kwargs)

@@ -9,10 +9,11 @@ from simulator.provision import provision
 def test_provision_creates_the_house_once(api_server):
     house = load_house()
     client = ApiClient(api_server.url, api_server.service_token)
-    first = provision(client, house, bridge_ports={"pi": 18091, "esp32-attic": 18092})
-    assert first.created and not first.skipped
-    again = provision(client, house)
-    assert not again.created
+    ports = {"pi": 18091, "esp32-attic": 18092}
+    first = provision(client, house, bridge_ports=ports)
+    assert first.created and not first.skipped and not first.updated
+    again = provision(client, house, bridge_ports=ports)
+    assert not again.created and not again.updated
     rooms = client.get("/api/rooms")["rooms"]
     assert sorted(r["name"] for r in rooms) == sorted(r.name for r in house.rooms)
     living = next(r for r in rooms if r["name"] == "Living room")
@@ -28,4 +29,36 @@ def test_provision_creates_the_house_once(api_server):
     assert thermometers[kids.mac]["bind_key"] == kids.bind_key
     status = client.get("/api/status")
     assert len(status["rooms"]) == len(house.rooms)
+    client.close()
+
+
+def test_a_second_run_on_new_ports_moves_the_bridges_and_keeps_what_people_chose(api_server):
+    # make demo gives the simulated bridges new free ports every run; the stored addresses must follow,
+    # or every valve is unreachable from the second run on.
+    house = load_house()
+    client = ApiClient(api_server.url, api_server.service_token)
+    provision(client, house, bridge_ports={"pi": 18091, "esp32-attic": 18092})
+    living = next(r for r in client.get("/api/rooms")["rooms"] if r["name"] == "Living room")
+    client.request("PATCH", f"/api/rooms/{living['id']}", json={"default_temp_c": 19.5})
+    attic_valve = next(v for _, v in house.valves if v.bridge == "esp32-attic")
+    stored_valve = next(v for v in client.get("/api/valves")["valves"] if v["mac"] == attic_valve.mac)
+    client.request("PATCH", f"/api/valves/{stored_valve['id']}", json={"radiator_power_w": 555})
+    before = {b["name"]: b["id"] for b in client.get("/api/bridges")["bridges"]}
+
+    second = provision(client, house, bridge_ports={"pi": 28091, "esp32-attic": 28092})
+
+    bridges = {b["name"]: b for b in client.get("/api/bridges")["bridges"]}
+    assert {n: b["base_url"] for n, b in bridges.items()} == {"pi": "http://127.0.0.1:28091",
+                                                             "esp32-attic": "http://127.0.0.1:28092"}
+    assert {n: b["id"] for n, b in bridges.items()} == before  # updated in place, valves still point at them
+    assert not second.created
+    assert sorted(second.updated) == sorted([
+        "bridge pi: base_url 'http://127.0.0.1:18091' → 'http://127.0.0.1:28091'",
+        "bridge esp32-attic: base_url 'http://127.0.0.1:18092' → 'http://127.0.0.1:28092'",
+        f"valve {attic_valve.mac}: radiator_power_w 555 → {int(attic_valve.power_w)}"])
+    valve = client.get(f"/api/valves/{stored_valve['id']}")
+    assert valve["radiator_power_w"] == int(attic_valve.power_w)
+    assert valve["bridge_id"] == bridges["esp32-attic"]["id"]
+    # A room's settings are the household's, not the house file's.
+    assert client.get(f"/api/rooms/{living['id']}")["default_temp_c"] == 19.5
     client.close()

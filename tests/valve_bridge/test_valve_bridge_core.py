@@ -1,6 +1,7 @@
 """thermostat_reader.valve_bridge.core: the contract's logic over a scripted Bluetooth transport."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -137,3 +138,98 @@ def test_normalise_mac(text, ok):
 def test_deeply_nested_body_is_a_bad_request_not_a_crash():
     reply = make_core(ScriptedTransport()).handle("POST", f"/valves/{MAC}/target", b"[" * 100_000)
     assert (reply.status, reply.body["error"]) == (400, "bad_request")
+
+
+# --- away and the week program ---
+
+# Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Set vacation mode": the
+# valve's answer to its away command 40a31f112b03: 17.5 °C until 2017-03-31 21:30 (DD YY hh×2 MM).
+AWAY_ANSWER = bytes.fromhex("020102000423" + "1f112b03")
+# The same document, "Read timer for a day" (Monday) and "Set timer for a day" (the answer 02 02 06).
+MONDAY_ANSWER = bytes.fromhex("21022724298427900000000000000000")
+MONDAY_JSON = [{"until": "06:00", "temperature_c": 19.5}, {"until": "22:00", "temperature_c": 20.5},
+               {"until": "24:00", "temperature_c": 19.5}]
+
+
+def day_answer(day: str) -> bytes:
+    return eq3.encode_program_answer(eq3.DayProgram(day, ((1440, 17.0),)))
+
+
+def test_away_sends_the_end_on_the_valves_wall_clock_and_answers_the_valves_status():
+    transport = ScriptedTransport(AWAY_ANSWER)
+    core = make_core(transport)
+    reply = core.handle("POST", f"/valves/{MAC}/away", b'{"temperature_c": 17.5, "until": "2026-01-12T21:30"}')
+    assert transport.sent == [(MAC, bytes.fromhex("40a30c1a2b01"), 3.0)]
+    # Answered with what the valve reported (its recorded away end), not with what was asked.
+    assert reply.status == 200 and reply.body["away"] is True and reply.body["away_until"] == "2017-03-31T21:30"
+
+
+@pytest.mark.parametrize("until, message", [
+    ("2026-01-12T07:00", "until must be in the future"),  # 07:00:03 local now
+    ("2026-01-19T07:30", "until must be at most 7 days ahead"),
+    ("2026-1-12T09:30", "until must be a local time such as 2026-01-12T07:30, on the hour or half hour"),
+    ("2026-01-12T09:30Z", "until must be a local time such as 2026-01-12T07:30, on the hour or half hour"),
+    ("2026-01-12T09:٣0", "until must be a local time such as 2026-01-12T07:30, on the hour or half hour"),
+])
+def test_away_refuses_ends_the_valve_should_not_get(until, message):
+    transport = ScriptedTransport()
+    reply = make_core(transport).handle("POST", f"/valves/{MAC}/away",
+                                        json.dumps({"temperature_c": 17.5, "until": until}).encode())
+    assert (reply.status, reply.body) == (400, {"error": "bad_request", "message": message})
+    assert transport.sent == []
+
+
+def test_away_end_follows_the_homes_time_zone_in_summer():
+    # 2026-07-01 05:00 UTC is 07:00 in Amsterdam (CEST): 07:30 local is half an hour ahead.
+    transport = ScriptedTransport(AWAY_ANSWER)
+    core = BridgeCore([MAC], transport, kind="pi", now=lambda: datetime(2026, 7, 1, 5, 0, tzinfo=timezone.utc),
+                      zone=ZoneInfo("Europe/Amsterdam"))
+    assert core.handle("POST", f"/valves/{MAC}/away", b'{"temperature_c": 12, "until": "2026-07-01T07:30"}').status \
+        == 200
+    assert core.handle("POST", f"/valves/{MAC}/away", b'{"temperature_c": 12, "until": "2026-07-01T07:00"}').body[
+        "message"] == "until must be in the future"
+
+
+def test_program_read_asks_each_day_in_week_order_and_answers_the_valves_program():
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    transport = ScriptedTransport(MONDAY_ANSWER, *(day_answer(day) for day in days[1:]))
+    core = make_core(transport)
+    reply = core.handle("GET", f"/valves/{MAC}/program")
+    assert [frame.hex() for _, frame, _ in transport.sent] == ["2002", "2003", "2004", "2005", "2006", "2000", "2001"]
+    assert reply.status == 200 and reply.body["mac"] == MAC and reply.body["read_at"] == "2026-01-12T06:00:03Z"
+    assert list(reply.body["days"]) == days and reply.body["days"]["mon"] == MONDAY_JSON
+    assert reply.body["days"]["sun"] == [{"until": "24:00", "temperature_c": 17.0}]
+    assert core.cached_status(MAC)["last_seen"] is None
+
+
+def test_program_read_refuses_an_answer_for_another_day():
+    core = make_core(ScriptedTransport(day_answer("tue")))
+    reply = core.handle("GET", f"/valves/{MAC}/program")
+    assert reply.status == 502 and reply.body["message"] == f"valve {MAC} answered, but not with its week program"
+
+
+def test_program_write_sends_each_day_then_reads_the_whole_program_back():
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    transport = ScriptedTransport(bytes.fromhex("020206"), *(day_answer(day) for day in days))
+    core = make_core(transport)
+    friday = [{"until": "16:30", "temperature_c": 17.0}, {"until": "22:50", "temperature_c": 21.0},
+              {"until": "24:00", "temperature_c": 17.0}]
+    reply = core.handle("POST", f"/valves/{MAC}/program", json.dumps({"days": {"fri": friday}}).encode())
+    # The written frame is the one in Heckie75's "Set timer for a day".
+    assert transport.sent[0][1].hex() == "100622632a8922900000000000000000"
+    assert len(transport.sent) == 8 and reply.status == 200 and list(reply.body["days"]) == days
+
+
+def test_program_write_stops_at_a_day_the_valve_does_not_confirm():
+    transport = ScriptedTransport(bytes.fromhex("020203"))  # confirms Tuesday, Monday was written
+    reply = make_core(transport).handle("POST", f"/valves/{MAC}/program",
+                                        b'{"days": {"mon": [{"until": "24:00", "temperature_c": 18}]}}')
+    assert reply.status == 502 and len(transport.sent) == 1
+    assert reply.body["message"] == f"valve {MAC} answered, but did not confirm the program write"
+
+
+def test_program_write_timeout_answers_504():
+    transport = ScriptedTransport(BluetoothTimeout("gone"))
+    reply = make_core(transport).handle("POST", f"/valves/{MAC}/program",
+                                        b'{"days": {"mon": [{"until": "24:00", "temperature_c": 18}]}}')
+    assert (reply.status, reply.body["error"]) == (504, "bluetooth_timeout")

@@ -5,9 +5,9 @@ an HTTP status and a JSON-ready dict. The Pi's bridge and the simulated
 house's bridge serve this same logic over different transports; the ESP32
 firmware's C++ core reproduces it, and tests/contract holds them to it.
 
-Guarantees: every write answers with the status the valve reported back; a
-request that fails (bad input, no answer, bad answer, full queue) changes
-nothing in the cached status.
+Guarantees: every write answers with the status the valve reported back (a
+program write: the program read back from the valve); a request that fails (bad
+input, no answer, bad answer, full queue) changes nothing in the cached status.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 
 CONTRACT_VERSION = "1.0"
 MAC_PATTERN = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
+AWAY_UNTIL_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})")
+PROGRAM_TIME_PATTERN = re.compile(r"([0-9]{2}):([0-9]{2})")
+#: How far ahead an away end may lie: further is more likely a mistake than a holiday plan,
+#: and a valve left in away mode by a controller that died should be back on its program soon.
+AWAY_MAX_AHEAD = timedelta(days=7)
+
+MSG_UNTIL_REQUIRED = "until is required"
+MSG_UNTIL_FORMAT = "until must be a local time such as 2026-01-12T07:30, on the hour or half hour"
+MSG_UNTIL_PAST = "until must be in the future"
+MSG_UNTIL_TOO_FAR = "until must be at most 7 days ahead"
+MSG_DAYS = "days must be an object with one or more of mon, tue, wed, thu, fri, sat, sun"
 
 
 @dataclass(frozen=True)
@@ -118,16 +129,88 @@ def _parse_body(body: bytes) -> dict[str, Any]:
     return parsed
 
 
+def _valve_temperature(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) \
+        and eq3.TEMP_MIN_C <= value <= eq3.TEMP_MAX_C and value * 2 == int(value * 2)
+
+
 def _temperature(body: dict[str, Any], field: str, *, required: bool = True) -> float | None:
     if field not in body and not required:
         return None
     if field not in body:
         raise RequestError(400, "bad_request", f"{field} is required")
     value = body[field]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not eq3.TEMP_MIN_C <= value <= eq3.TEMP_MAX_C \
-            or value * 2 != int(value * 2):
+    if not _valve_temperature(value):
         raise RequestError(400, "bad_request", f"{field} must be a number from 4.5 to 30.0 in steps of 0.5")
     return float(value)
+
+
+def _away_until(body: dict[str, Any], now_local: datetime) -> datetime:
+    """The away end of a request: valve-local, on a full or half hour, in the next 7 days."""
+    if "until" not in body:
+        raise RequestError(400, "bad_request", MSG_UNTIL_REQUIRED)
+    text = body["until"]
+    match = AWAY_UNTIL_PATTERN.fullmatch(text) if isinstance(text, str) else None
+    try:
+        until = datetime(*(int(part) for part in match.groups())) if match else None
+    except ValueError:
+        until = None
+    if until is None or until.minute not in (0, 30):
+        raise RequestError(400, "bad_request", MSG_UNTIL_FORMAT)
+    if until <= now_local:
+        raise RequestError(400, "bad_request", MSG_UNTIL_PAST)
+    if until - now_local > AWAY_MAX_AHEAD:
+        raise RequestError(400, "bad_request", MSG_UNTIL_TOO_FAR)
+    return until
+
+
+def _program_minute(text: Any) -> int | None:
+    """Minutes since 00:00 of an ``HH:MM`` program time in 10-minute steps up to 24:00; None otherwise."""
+    match = PROGRAM_TIME_PATTERN.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    minute = hours * 60 + minutes
+    if minutes > 59 or minute % eq3.PROGRAM_STEP_MIN or minute > eq3.DAY_END_MIN:
+        return None
+    return minute
+
+
+def _week_program(body: dict[str, Any]) -> list[eq3.DayProgram]:
+    """The day programs of a program write, in the week order; the first fault found answers 400."""
+    days = body.get("days")
+    if not isinstance(days, dict) or not days or any(day not in eq3.WEEK_ORDER for day in days):
+        raise RequestError(400, "bad_request", MSG_DAYS)
+    programs = []
+    for day in (day for day in eq3.WEEK_ORDER if day in days):
+        points = days[day]
+        if not isinstance(points, list) or not 1 <= len(points) <= eq3.PROGRAM_POINTS_MAX:
+            raise RequestError(400, "bad_request", f"{day} must be a list of 1 to 7 points")
+        bad_time = RequestError(400, "bad_request", f'until in {day} must be HH:MM in steps of 10 minutes, '
+                                                    f'increasing, the last "24:00"')
+        parsed, previous = [], 0
+        for point in points:
+            minute = _program_minute(point.get("until")) if isinstance(point, dict) else None
+            if minute is None or minute <= previous:
+                raise bad_time
+            if not _valve_temperature(point.get("temperature_c")):
+                raise RequestError(400, "bad_request",
+                                   f"temperature_c in {day} must be a number from 4.5 to 30.0 in steps of 0.5")
+            parsed.append((minute, float(point["temperature_c"])))
+            previous = minute
+        if previous != eq3.DAY_END_MIN:
+            raise bad_time
+        programs.append(eq3.DayProgram(day, tuple(parsed)))
+    return programs
+
+
+def _program_time(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def program_json(program: eq3.DayProgram) -> list[dict[str, Any]]:
+    """One day of the contract's program answer."""
+    return [{"until": _program_time(until), "temperature_c": temp_c} for until, temp_c in program.points]
 
 
 class _ValveSlot:
@@ -213,10 +296,22 @@ class BridgeCore:
             if refresh in ("1", "true"):
                 return self._command(slot, lambda: eq3.encode_status_request(self._valve_time()))
             return self._status_of(slot)
-        if len(parts) == 3 and parts[0] == "valves" and parts[2] in ("target", "mode", "boost"):
+        if len(parts) == 3 and parts[0] == "valves" and parts[2] == "program":
+            if method not in ("GET", "POST"):
+                raise RequestError(405, "method_not_allowed", "use GET or POST on this endpoint")
+            slot = self._slot_for(parts[1])
+            if method == "GET":
+                return self._queued(slot, lambda: self._read_program(slot))
+            programs = _week_program(_parse_body(body))
+            return self._queued(slot, lambda: self._write_program(slot, programs))
+        if len(parts) == 3 and parts[0] == "valves" and parts[2] in ("target", "mode", "boost", "away"):
             self._allow(method, "POST")
             slot = self._slot_for(parts[1])
             request = _parse_body(body)
+            if parts[2] == "away":
+                temp_c = _temperature(request, "temperature_c")
+                until = _away_until(request, self._valve_time())
+                return self._command(slot, lambda: eq3.encode_away(temp_c, until))
             if parts[2] == "target":
                 temp_c = _temperature(request, "temperature_c")
                 return self._command(slot, lambda: eq3.encode_target(temp_c))
@@ -257,31 +352,74 @@ class BridgeCore:
     def _valve_time(self) -> datetime:
         return self.now().astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
-    def _command(self, slot: _ValveSlot, make_frame: Callable[[], bytes], *, learn_target: bool = False) -> dict:
+    def _queued(self, slot: _ValveSlot, work: Callable[[], dict]) -> dict:
+        """Run ``work`` as this valve's next job (one at a time), or 503 when too many wait."""
         with self._slots_lock:
             if slot.waiting >= self.max_waiting:
                 raise RequestError(503, "busy", f"valve {slot.mac} has too many commands waiting")
             slot.waiting += 1
         try:
             with slot.lock:
-                if learn_target and slot.status is None:
-                    # Manual mode is sent with the valve's own target, which must be known first.
-                    self._exchange(slot, eq3.encode_status_request(self._valve_time()))
-                if learn_target:
-                    make_frame = lambda target_c=slot.status.target_temp_c: eq3.encode_mode_manual(target_c)  # noqa: E731
-                self._exchange(slot, make_frame())
-                return self._status_of(slot)
+                return work()
         finally:
             with self._slots_lock:
                 slot.waiting -= 1
 
-    def _exchange(self, slot: _ValveSlot, frame: bytes) -> None:
+    def _command(self, slot: _ValveSlot, make_frame: Callable[[], bytes], *, learn_target: bool = False) -> dict:
+        def work() -> dict:
+            frame_maker = make_frame
+            if learn_target and slot.status is None:
+                # Manual mode is sent with the valve's own target, which must be known first.
+                self._exchange(slot, eq3.encode_status_request(self._valve_time()))
+            if learn_target:
+                frame_maker = lambda target_c=slot.status.target_temp_c: eq3.encode_mode_manual(target_c)  # noqa: E731
+            self._exchange(slot, frame_maker())
+            return self._status_of(slot)
+
+        return self._queued(slot, work)
+
+    def _read_program(self, slot: _ValveSlot) -> dict:
+        days = {}
+        for day in eq3.WEEK_ORDER:
+            answer = self._send(slot, eq3.encode_program_read(day))
+            try:
+                program = eq3.decode_program(answer)
+                if program.day != day:
+                    raise eq3.Eq3DecodeError(f"asked for {day}, got {program.day}")
+            except eq3.Eq3DecodeError as exc:
+                log.warning("Valve %s answered a read of its %s program with %r (%s); nothing is changed.",
+                            slot.mac, day, bytes(answer).hex(), exc)
+                raise RequestError(502, "bad_response",
+                                   f"valve {slot.mac} answered, but not with its week program") from exc
+            days[day] = program_json(program)
+        return {"mac": slot.mac, "days": days, "read_at": _iso_utc(self.now())}
+
+    def _write_program(self, slot: _ValveSlot, programs: list[eq3.DayProgram]) -> dict:
+        for program in programs:
+            answer = self._send(slot, eq3.encode_program_write(program))
+            try:
+                confirmed = eq3.decode_program_written(answer)
+                if confirmed != program.day:
+                    raise eq3.Eq3DecodeError(f"wrote {program.day}, the valve confirmed {confirmed}")
+            except eq3.Eq3DecodeError as exc:
+                log.warning("Valve %s answered the write of its %s program with %r (%s); the days before it "
+                            "are written, the control loop will read the program back and try again.",
+                            slot.mac, program.day, bytes(answer).hex(), exc)
+                raise RequestError(502, "bad_response",
+                                   f"valve {slot.mac} answered, but did not confirm the program write") from exc
+        return self._read_program(slot)
+
+    def _send(self, slot: _ValveSlot, frame: bytes) -> bytes:
+        """Write one frame to the valve and return its answer; 504 when none comes."""
         try:
-            answer = self.transport.exchange(slot.mac, frame, self.timeout_s)
+            return self.transport.exchange(slot.mac, frame, self.timeout_s)
         except BluetoothTimeout as exc:
             log.warning("Valve %s did not answer command %s (%s); its last known state is kept, "
                         "the control loop will try again.", slot.mac, frame.hex(), exc)
             raise RequestError(504, "bluetooth_timeout", f"valve {slot.mac} did not answer over Bluetooth") from exc
+
+    def _exchange(self, slot: _ValveSlot, frame: bytes) -> None:
+        answer = self._send(slot, frame)
         try:
             decoded = eq3.decode_status(answer)
         except eq3.Eq3DecodeError as exc:

@@ -90,6 +90,140 @@ bool temperature(const std::map<std::string, json::Value>& body, const std::stri
   return true;
 }
 
+const char* const kUntilRequired = "until is required";
+const char* const kUntilFormat = "until must be a local time such as 2026-01-12T07:30, on the hour or half hour";
+const char* const kUntilPast = "until must be in the future";
+const char* const kUntilTooFar = "until must be at most 7 days ahead";
+const char* const kDays = "days must be an object with one or more of mon, tue, wed, thu, fri, sat, sun";
+const int64_t kAwayMaxAheadS = 7 * 24 * 3600;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int digits(const std::string& text, size_t from, size_t count) {
+  int value = 0;
+  for (size_t i = from; i < from + count; ++i) value = value * 10 + (text[i] - '0');
+  return value;
+}
+
+bool real_date(int year, int month, int day, int hour, int minute) {
+  static const int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDaysIn[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int64_t wall_seconds(const eq3::LocalTime& t) {
+  return days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+}
+
+// "YYYY-MM-DDTHH:MM" on a full or half hour; false otherwise.
+bool parse_away_until(const json::Value* value, eq3::LocalTime& out) {
+  if (!value || value->type != json::Type::String) return false;
+  const std::string& t = value->text;
+  if (t.size() != 16 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15})
+    if (!is_digit(t[i])) return false;
+  out.year = digits(t, 0, 4);
+  out.month = digits(t, 5, 2);
+  out.day = digits(t, 8, 2);
+  out.hour = digits(t, 11, 2);
+  out.minute = digits(t, 14, 2);
+  out.second = 0;
+  return real_date(out.year, out.month, out.day, out.hour, out.minute) && (out.minute == 0 || out.minute == 30);
+}
+
+// Minutes since 00:00 of "HH:MM" in 10-minute steps up to 24:00; -1 otherwise.
+int program_minute(const json::Value* value) {
+  if (!value || value->type != json::Type::String) return -1;
+  const std::string& t = value->text;
+  if (t.size() != 5 || t[2] != ':' || !is_digit(t[0]) || !is_digit(t[1]) || !is_digit(t[3]) || !is_digit(t[4]))
+    return -1;
+  int hours = digits(t, 0, 2), minutes = digits(t, 3, 2), minute = hours * 60 + minutes;
+  if (minutes > 59 || minute % 10 != 0 || minute > 1440) return -1;
+  return minute;
+}
+
+bool valve_temperature(const json::Value* value) {
+  uint8_t unused;
+  return value && value->type == json::Type::Number && eq3::temp_to_byte(value->number, unused);
+}
+
+int day_byte(const std::string& name) {
+  for (int day = 0; day < 7; ++day)
+    if (name == eq3::kDayNames[day]) return day;
+  return -1;
+}
+
+// The day programs of a program write, in the week order; the first fault found is the message.
+bool week_program(const std::map<std::string, json::Value>& request, std::vector<eq3::DayProgram>& out,
+                  std::string& message) {
+  auto days = request.find("days");
+  if (days == request.end() || days->second.type != json::Type::Object || days->second.keys.empty()) {
+    message = kDays;
+    return false;
+  }
+  for (const std::string& key : days->second.keys) {
+    if (day_byte(key) < 0) {
+      message = kDays;
+      return false;
+    }
+  }
+  for (int day : eq3::kWeekOrder) {
+    const std::string name = eq3::kDayNames[day];
+    const json::Value* points = json::member(days->second, name);
+    if (!points) continue;
+    if (points->type != json::Type::Array || points->items.empty() || points->items.size() > 7) {
+      message = name + " must be a list of 1 to 7 points";
+      return false;
+    }
+    const std::string bad_time =
+        "until in " + name + " must be HH:MM in steps of 10 minutes, increasing, the last \"24:00\"";
+    eq3::DayProgram program;
+    program.day = day;
+    int previous = 0;
+    for (const json::Value& point : points->items) {
+      int minute = point.type == json::Type::Object ? program_minute(json::member(point, "until")) : -1;
+      if (minute < 0 || minute <= previous) {
+        message = bad_time;
+        return false;
+      }
+      const json::Value* temp = json::member(point, "temperature_c");
+      if (!valve_temperature(temp)) {
+        message = "temperature_c in " + name + " must be a number from 4.5 to 30.0 in steps of 0.5";
+        return false;
+      }
+      program.points.push_back({minute, temp->number});
+      previous = minute;
+    }
+    if (previous != 1440) {
+      message = bad_time;
+      return false;
+    }
+    out.push_back(program);
+  }
+  return true;
+}
+
+std::string program_json(const eq3::DayProgram& program) {
+  std::string out = "[";
+  for (size_t i = 0; i < program.points.size(); ++i) {
+    const eq3::ProgramPoint& p = program.points[i];
+    out += std::string(i ? ", " : "") + "{\"until\": \"" + two_digits(p.until_minute / 60) + ":" +
+           two_digits(p.until_minute % 60) + "\", \"temperature_c\": " + json::one_decimal(p.temp_c) + "}";
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 BridgeCore::BridgeCore(ValveLink& link, BridgeClock& clock, const char* kind, uint32_t timeout_ms)
@@ -161,8 +295,38 @@ bool BridgeCore::route(const std::string& method, const std::string& target, con
     out = status_json(*slot);
     return true;
   }
+  if (parts.size() == 3 && parts[0] == "valves" && parts[2] == "program") {
+    if (method != "GET" && method != "POST") {
+      error = {405, "method_not_allowed", "use GET or POST on this endpoint"};
+      return false;
+    }
+    Slot* slot;
+    if (!slot_for(parts[1], slot, error)) return false;
+    if (method == "GET") return read_program(*slot, out, error);
+    std::map<std::string, json::Value> request;
+    if (!json::parse_object(body, request)) {
+      error = {400, "bad_request", "the body is not a JSON object"};
+      return false;
+    }
+    std::vector<eq3::DayProgram> programs;
+    if (!week_program(request, programs, error.message)) {
+      error = {400, "bad_request", error.message};
+      return false;
+    }
+    for (const eq3::DayProgram& program : programs) {
+      eq3::Frame frame, answer;
+      eq3::encode_program_write(program, frame);
+      if (!send(*slot, frame, answer, error)) return false;
+      int confirmed;
+      if (!eq3::decode_program_written(answer.data(), answer.size(), confirmed) || confirmed != program.day) {
+        error = {502, "bad_response", "valve " + slot->mac + " answered, but did not confirm the program write"};
+        return false;
+      }
+    }
+    return read_program(*slot, out, error);
+  }
   if (parts.size() == 3 && parts[0] == "valves" &&
-      (parts[2] == "target" || parts[2] == "mode" || parts[2] == "boost")) {
+      (parts[2] == "target" || parts[2] == "mode" || parts[2] == "boost" || parts[2] == "away")) {
     if (!allow("POST")) return false;
     Slot* slot;
     if (!slot_for(parts[1], slot, error)) return false;
@@ -174,7 +338,36 @@ bool BridgeCore::route(const std::string& method, const std::string& target, con
     eq3::Frame frame;
     bool present;
     double temp_c = 0;
-    if (parts[2] == "target") {
+    if (parts[2] == "away") {
+      if (!temperature(request, "temperature_c", true, present, temp_c, error.message)) {
+        error = {400, "bad_request", error.message};
+        return false;
+      }
+      auto until_field = request.find("until");
+      eq3::LocalTime until, now;
+      if (until_field == request.end()) {
+        error = {400, "bad_request", kUntilRequired};
+        return false;
+      }
+      if (!parse_away_until(&until_field->second, until)) {
+        error = {400, "bad_request", kUntilFormat};
+        return false;
+      }
+      if (!clock_.local_time(now)) {
+        error = {503, "busy", "the bridge's clock is not set yet"};
+        return false;
+      }
+      int64_t ahead_s = wall_seconds(until) - wall_seconds(now);
+      if (ahead_s <= 0) {
+        error = {400, "bad_request", kUntilPast};
+        return false;
+      }
+      if (ahead_s > kAwayMaxAheadS) {
+        error = {400, "bad_request", kUntilTooFar};
+        return false;
+      }
+      eq3::encode_away(temp_c, until, frame);
+    } else if (parts[2] == "target") {
       if (!temperature(request, "temperature_c", true, present, temp_c, error.message)) {
         error = {400, "bad_request", error.message};
         return false;
@@ -245,12 +438,38 @@ bool BridgeCore::status_request(Slot& slot, Error& error) {
   return exchange(slot, frame, error);
 }
 
-bool BridgeCore::exchange(Slot& slot, const eq3::Frame& frame, Error& error) {
-  eq3::Frame answer;
+bool BridgeCore::send(Slot& slot, const eq3::Frame& frame, eq3::Frame& answer, Error& error) {
   if (link_.exchange(slot.mac, frame, timeout_ms_, answer) != LinkResult::Answered) {
     error = {504, "bluetooth_timeout", "valve " + slot.mac + " did not answer over Bluetooth"};
     return false;
   }
+  return true;
+}
+
+bool BridgeCore::read_program(Slot& slot, std::string& out, Error& error) {
+  std::string days;
+  for (int i = 0; i < 7; ++i) {
+    int day = eq3::kWeekOrder[i];
+    eq3::Frame frame, answer;
+    eq3::encode_program_read(day, frame);
+    if (!send(slot, frame, answer, error)) return false;
+    eq3::DayProgram program;
+    std::string why;
+    if (!eq3::decode_program(answer.data(), answer.size(), program, why) || program.day != day) {
+      error = {502, "bad_response", "valve " + slot.mac + " answered, but not with its week program"};
+      return false;
+    }
+    days += std::string(i ? ", " : "") + json::quote(eq3::kDayNames[day]) + ": " + program_json(program);
+  }
+  std::string read_at = clock_.utc_iso();
+  out = "{\"mac\": " + json::quote(slot.mac) + ", \"days\": {" + days + "}, \"read_at\": " +
+        (read_at.empty() ? std::string("null") : json::quote(read_at)) + "}";
+  return true;
+}
+
+bool BridgeCore::exchange(Slot& slot, const eq3::Frame& frame, Error& error) {
+  eq3::Frame answer;
+  if (!send(slot, frame, answer, error)) return false;
   eq3::Status decoded;
   std::string why;
   if (!eq3::decode_status(answer.data(), answer.size(), decoded, why)) {

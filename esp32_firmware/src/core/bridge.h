@@ -73,6 +73,8 @@ class BridgeCore {
              Error& error);
   bool slot_for(const std::string& raw_mac, Slot*& slot, Error& error);
   bool exchange(Slot& slot, const eq3::Frame& frame, Error& error);
+  bool send(Slot& slot, const eq3::Frame& frame, eq3::Frame& answer, Error& error);
+  bool read_program(Slot& slot, std::string& out, Error& error);
   bool status_request(Slot& slot, Error& error);
   std::string status_json(const Slot& slot) const;
 };

@@ -9,6 +9,8 @@ const char* const kNotifyCharacteristicUuid = "d0e8434d-cd29-0996-af41-6c90f4e0e
 
 namespace {
 
+const uint8_t kProgramWrite = 0x10, kProgramRead = 0x20, kProgramAnswer = 0x21;
+const int kProgramPoints = 7, kDayEndMinute = 1440, kProgramFrameLength = 16;
 const uint8_t kStatusRequest = 0x03, kComfortEcoConfigure = 0x11, kOffsetConfigure = 0x13,
               kWindowConfigure = 0x14, kMode = 0x40, kTarget = 0x41, kComfort = 0x43, kEco = 0x44,
               kBoost = 0x45, kLock = 0x80;
@@ -71,6 +73,9 @@ bool byte_to_temp(uint8_t value, double& out, std::string& error) {
 }
 
 }  // namespace
+
+const char* const kDayNames[7] = {"sat", "sun", "mon", "tue", "wed", "thu", "fri"};
+const int kWeekOrder[7] = {2, 3, 4, 5, 6, 0, 1};
 
 bool temp_to_byte(double temp_c, uint8_t& out) {
   if (!(temp_c >= 4.5 && temp_c <= 30.0)) return false;
@@ -150,6 +155,75 @@ bool encode_window_config(double temp_c, int minutes, Frame& out) {
 }
 
 void encode_lock(bool on, Frame& out) { out = {kLock, static_cast<uint8_t>(on ? 1 : 0)}; }
+
+bool encode_program_read(int day, Frame& out) {
+  out.clear();
+  if (day < 0 || day > 6) return false;
+  out = {kProgramRead, static_cast<uint8_t>(day)};
+  return true;
+}
+
+bool encode_program_write(const DayProgram& program, Frame& out) {
+  out.clear();
+  if (program.day < 0 || program.day > 6 || program.points.empty() ||
+      program.points.size() > static_cast<size_t>(kProgramPoints))
+    return false;
+  Frame frame = {kProgramWrite, static_cast<uint8_t>(program.day)};
+  int previous = 0;
+  for (const ProgramPoint& point : program.points) {
+    uint8_t t;
+    if (point.until_minute <= previous || point.until_minute > kDayEndMinute || point.until_minute % 10 != 0 ||
+        !temp_to_byte(point.temp_c, t))
+      return false;
+    frame.push_back(t);
+    frame.push_back(static_cast<uint8_t>(point.until_minute / 10));
+    previous = point.until_minute;
+  }
+  if (previous != kDayEndMinute) return false;
+  // All 7 pairs, always: the valve overwrites only the bytes it is sent.
+  frame.resize(kProgramFrameLength, 0);
+  out = frame;
+  return true;
+}
+
+bool decode_program(const uint8_t* data, size_t length, DayProgram& out, std::string& error) {
+  out = DayProgram();
+  const std::string frame = hex(data, length);
+  if (length != static_cast<size_t>(kProgramFrameLength) || data[0] != kProgramAnswer || data[1] > 6) {
+    error = "not a program answer: " + frame;
+    return false;
+  }
+  out.day = data[1];
+  int previous = 0;
+  for (size_t i = 2; i < length; i += 2) {
+    ProgramPoint point;
+    point.until_minute = data[i + 1] * 10;
+    if (point.until_minute <= previous || point.until_minute > kDayEndMinute ||
+        !byte_to_temp(data[i], point.temp_c, error)) {
+      error = "program times or temperatures out of range: " + frame;
+      return false;
+    }
+    out.points.push_back(point);
+    previous = point.until_minute;
+    if (previous == kDayEndMinute) {
+      for (size_t rest = i + 2; rest < length; ++rest) {
+        if (data[rest] != 0) {
+          error = "program has bytes after its 24:00 period: " + frame;
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+  error = "program does not end at 24:00: " + frame;
+  return false;
+}
+
+bool decode_program_written(const uint8_t* data, size_t length, int& day) {
+  if (length != 3 || data[0] != 0x02 || data[1] != 0x02 || data[2] > 6) return false;
+  day = data[2];
+  return true;
+}
 
 bool decode_status(const uint8_t* data, size_t length, Status& out, std::string& error) {
   out = Status();

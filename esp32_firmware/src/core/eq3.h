@@ -40,6 +40,23 @@ struct Status {
   Presets presets;
 };
 
+// One period of a day's week program: temp_c holds until until_minute (0..1440, 1440 = 24:00).
+struct ProgramPoint {
+  int until_minute = 0;
+  double temp_c = 0;
+};
+
+// One day of the valve's week program; day is the valve's day byte (0 = Saturday .. 6 = Friday).
+struct DayProgram {
+  int day = 0;
+  std::vector<ProgramPoint> points;  // 1..7, increasing, the last ending at 1440
+};
+
+// Day names by the valve's day byte ("sat" .. "fri"), and the valve's day bytes in the
+// order the bridge reads and answers them (mon .. sun).
+extern const char* const kDayNames[7];
+extern const int kWeekOrder[7];
+
 // t x 2 for 4.5..30.0 in 0.5 steps; false otherwise.
 bool temp_to_byte(double temp_c, uint8_t& out);
 
@@ -56,6 +73,14 @@ bool encode_comfort_eco_config(double comfort_c, double eco_c, Frame& out);
 bool encode_offset(double offset_c, Frame& out);
 bool encode_window_config(double temp_c, int minutes, Frame& out);
 void encode_lock(bool on, Frame& out);
+
+// Week program: read one day (20 <day>), write one day (10 <day> and 7 pairs of t x 2 and
+// end / 10 min, zero-filled after the 24:00 one). Mirrors protocols/eq3.py.
+bool encode_program_read(int day, Frame& out);
+bool encode_program_write(const DayProgram& program, Frame& out);
+// The valve's answer to a read (21 <day> and 7 pairs, 16 bytes) and to a write (02 02 <day>).
+bool decode_program(const uint8_t* data, size_t length, DayProgram& out, std::string& error);
+bool decode_program_written(const uint8_t* data, size_t length, int& day);
 
 // Decodes a status notification (6 bytes, 10 with an away end, 15 with
 // presets; longer is accepted, the rest ignored). On failure returns false and

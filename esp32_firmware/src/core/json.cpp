@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace json {
 
@@ -106,8 +107,8 @@ class Parser {
     }
     for (;;) {
       skip_ws();
+      std::string key;
       if (is_object) {
-        std::string key;
         if (!string(key)) return false;
         skip_ws();
         if (!peek(':')) return false;
@@ -115,6 +116,9 @@ class Parser {
       }
       Value inner;
       if (!any(inner, depth)) return false;
+      // Kept, not skipped: a program write's body nests days, points and their fields.
+      if (is_object) out.keys.push_back(key);
+      out.items.push_back(std::move(inner));
       skip_ws();
       if (peek(',')) {
         ++pos_;
@@ -280,6 +284,13 @@ bool valid_utf8(const std::string& text) {
 }
 
 }  // namespace
+
+const Value* member(const Value& object, const std::string& key) {
+  if (object.type != Type::Object) return nullptr;
+  for (size_t i = object.keys.size(); i > 0; --i)
+    if (object.keys[i - 1] == key) return &object.items[i - 1];
+  return nullptr;
+}
 
 bool parse_object(const std::string& text, std::map<std::string, Value>& members) {
   members.clear();

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace json {
 
@@ -14,8 +15,13 @@ struct Value {
   Type type = Type::Null;
   bool boolean = false;
   double number = 0;
-  std::string text;  // a String's decoded UTF-8
+  std::string text;            // a String's decoded UTF-8
+  std::vector<Value> items;    // an Array's elements; an Object's member values
+  std::vector<std::string> keys;  // an Object's member names, in body order (parallel to items)
 };
+
+// The member `key` of an Object (the last one when the body repeats it), else null.
+const Value* member(const Value& object, const std::string& key);
 
 // Parses text as one JSON object (RFC 8259: strict grammar, valid UTF-8, no
 // control characters in strings). Duplicate keys: the last one wins. Returns

@@ -187,6 +187,87 @@ void test_bridge() {
   CHECK(core.handle("POST", "/valves/00:1A:22:0C:3B:5D/target", "{\"temperature_c\": 31}").status == 400);
 }
 
+void test_program_codec() {
+  // Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Timers": the write for
+  // Friday (0x22 = 17.0 C until 16:30, 21.0 until 22:50, 17.0 until 24:00) and the read answer for
+  // Monday (19.5 until 06:00, 20.5 until 22:00, 19.5 until 24:00); same vectors as tests/protocols.
+  eq3::DayProgram friday;
+  friday.day = 6;
+  friday.points = {{990, 17.0}, {1370, 21.0}, {1440, 17.0}};
+  eq3::Frame f;
+  CHECK(eq3::encode_program_write(friday, f) && f == bytes("100622632a8922900000000000000000"));
+  CHECK(eq3::encode_program_read(2, f) && f == bytes("2002"));
+  CHECK(!eq3::encode_program_read(7, f) && f.empty());
+  eq3::DayProgram p;
+  std::string error;
+  eq3::Frame monday = bytes("21022724298427900000000000000000");
+  CHECK(eq3::decode_program(monday.data(), monday.size(), p, error) && p.day == 2 && p.points.size() == 3 &&
+        p.points[0].until_minute == 360 && p.points[0].temp_c == 19.5 && p.points[1].until_minute == 1320 &&
+        p.points[1].temp_c == 20.5 && p.points[2].until_minute == 1440);
+  const char* bad[] = {"21022724298427800000000000000000", "21022724298427902790000000000000",
+                       "210227242984279000000000000000", "21072724298427900000000000000000",
+                       "100622632a8922900000000000000000"};
+  for (const char* hex : bad) {
+    eq3::Frame frame = bytes(hex);
+    CHECK(!eq3::decode_program(frame.data(), frame.size(), p, error));
+  }
+  int day = -1;
+  eq3::Frame written = bytes("020206");
+  CHECK(eq3::decode_program_written(written.data(), written.size(), day) && day == 6);
+  eq3::Frame status = bytes("020100000428");
+  CHECK(!eq3::decode_program_written(status.data(), status.size(), day));
+  eq3::DayProgram bad_program;
+  bad_program.day = 2;
+  bad_program.points = {{365, 17.0}, {1440, 21.0}};
+  CHECK(!eq3::encode_program_write(bad_program, f));
+  bad_program.points = {{600, 17.0}, {1430, 21.0}};
+  CHECK(!eq3::encode_program_write(bad_program, f));
+  bad_program.points = {{600, 17.0}, {1440, 30.5}};
+  CHECK(!eq3::encode_program_write(bad_program, f));
+}
+
+void test_json_nesting_is_kept() {
+  std::map<std::string, json::Value> body;
+  CHECK(json::parse_object("{\"days\": {\"mon\": [{\"until\": \"24:00\", \"temperature_c\": 17}], "
+                           "\"mon\": [{\"until\": \"06:00\"}, 1]}}", body));
+  const json::Value& days = body["days"];
+  CHECK(days.type == json::Type::Object && days.keys.size() == 2);
+  const json::Value* mon = json::member(days, "mon");  // the last "mon" wins
+  CHECK(mon && mon->type == json::Type::Array && mon->items.size() == 2);
+  const json::Value* until = mon ? json::member(mon->items[0], "until") : nullptr;
+  CHECK(until && until->type == json::Type::String && until->text == "06:00");
+  CHECK(json::member(days, "tue") == nullptr && json::member(mon->items[1], "until") == nullptr);
+}
+
+void test_bridge_away_and_program() {
+  OneReplyLink link;
+  StillClock clock;  // 2026-01-12 07:00:03 local
+  bridge::BridgeCore core(link, clock, "esp32", 1000);
+  core.set_valves({"00:1A:22:0C:3B:5D"});
+  // Heckie75 "Set vacation mode": the valve's answer for 17.5 C until 2017-03-31 21:30.
+  link.reply = bytes("0201020004231f112b03");
+  bridge::Response r =
+      core.handle("POST", "/valves/00:1A:22:0C:3B:5D/away", "{\"temperature_c\": 17.5, \"until\": \"2026-01-12T21:30\"}");
+  CHECK(r.status == 200 && link.sent.back() == bytes("40a30c1a2b01") &&
+        r.body.find("\"away_until\": \"2017-03-31T21:30\"") != std::string::npos);
+  size_t sent = link.sent.size();
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/away", "{\"temperature_c\": 17.5, \"until\": \"2026-01-12T07:00\"}");
+  CHECK(r.status == 400 && r.body.find("until must be in the future") != std::string::npos);
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/away", "{\"temperature_c\": 17.5, \"until\": \"2026-01-19T07:00\"}");
+  CHECK(r.status == 200);
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/away", "{\"temperature_c\": 17.5, \"until\": \"2026-01-19T07:30\"}");
+  CHECK(r.status == 400 && r.body.find("at most 7 days") != std::string::npos && link.sent.size() == sent + 1);
+  link.reply = bytes("020206");
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/program",
+                  "{\"days\": {\"fri\": [{\"until\": \"16:30\", \"temperature_c\": 17}, "
+                  "{\"until\": \"22:50\", \"temperature_c\": 21}, {\"until\": \"24:00\", \"temperature_c\": 17}]}}");
+  // Written, then the read-back of Monday gets 02 02 06 again: not a program answer.
+  CHECK(r.status == 502 && link.sent[sent + 1] == bytes("100622632a8922900000000000000000") &&
+        link.sent.back() == bytes("2002") && r.body.find("not with its week program") != std::string::npos);
+  r = core.handle("PUT", "/valves/00:1A:22:0C:3B:5D/program", "");
+  CHECK(r.status == 405 && r.body.find("use GET or POST on this endpoint") != std::string::npos);
+}
+
 }  // namespace
 
 int main() {
@@ -197,6 +278,9 @@ int main() {
   test_mac();
   test_json();
   test_bridge();
+  test_program_codec();
+  test_json_nesting_is_kept();
+  test_bridge_away_and_program();
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

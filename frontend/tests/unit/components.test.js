@@ -92,6 +92,36 @@ describe('ScheduleEditor', () => {
   })
 })
 
+describe('ScheduleEditor and the valves’ own program', () => {
+  async function programServer(program) {
+    server = await startServer({
+      'GET /api/rooms/1/schedule': () => ({ status: 200, body: { switch_points: WEEK } }),
+      'GET /api/rooms/1/valve-program': () => ({ status: 200, body: program }),
+    })
+    return createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+  }
+  const days = { mon: [{ until: '06:00', temperature_c: 17.0 }, { until: '24:00', temperature_c: 20.0 }] }
+
+  it('tells the household when the valves hold a simplified schedule', async () => {
+    const message = 'Monday has 9 periods; the valves hold 7 a day: 06:10–06:30 at 19 °C is folded into the 20 °C period 06:00–08:00.'
+    const api = await programServer({ room_id: 1, version: 'a1', exact: false, message, days })
+    const wrapper = mount(ScheduleEditor, { props: { roomId: 1, defaultTempC: 18, api } })
+    await settle()
+    const notice = wrapper.find('[data-test=valve-program-notice]')
+    expect(notice.exists()).toBe(true)
+    expect(notice.text()).toContain('Your radiator valves')
+    expect(notice.text()).toContain(message)
+  })
+
+  it('says nothing when the valves hold it exactly', async () => {
+    const api = await programServer({ room_id: 1, version: 'a2', exact: true, message: 'The valves hold this schedule exactly.', days })
+    const wrapper = mount(ScheduleEditor, { props: { roomId: 1, defaultTempC: 18, api } })
+    await settle()
+    expect(wrapper.findAll('[data-weekday="0"] [data-test=point]')).toHaveLength(2)
+    expect(wrapper.find('[data-test=valve-program-notice]').exists()).toBe(false)
+  })
+})
+
 describe('DayBar', () => {
   function mountBar(points) {
     const days = daysFromApi(points)

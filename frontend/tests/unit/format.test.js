@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAge, formatTemp, roomProblems, targetReason, valveStateWords } from '../../src/format.js'
+import { formatAge, formatClock, formatTemp, roomProblems, targetReason, valveStateWords } from '../../src/format.js'
 
 // A room of GET /api/status as in home-heating's docs/api.md ("Status").
 const ROOM = {
@@ -60,4 +60,12 @@ it('says what a valve is doing', () => {
   expect(valveStateWords(ROOM.valves[0])).toBe('open (100\u00a0%)')
   expect(valveStateWords({ state: { state: 'target', target_c: 21, valve_pct: 40 } })).toBe('set to 21.0\u00a0°C (40\u00a0%)')
   expect(valveStateWords({ state: null })).toBe('no confirmed state yet')
+  // Settings that end by themselves say until when; once ended, the valve is on its own program.
+  const now = new Date('2026-01-12T05:10:00Z')
+  const away = { state: 'open', target_c: 30, valve_pct: 100, mode: 'away', until: '2026-01-12T05:30:00Z' }
+  expect(valveStateWords({ state: away }, now)).toBe(`open until ${formatClock(away.until)} (100\u00a0%)`)
+  expect(valveStateWords({ state: away }, new Date('2026-01-12T05:40:00Z')))
+    .toBe(`on its own program since today ${formatClock(away.until)}`)
+  expect(valveStateWords({ state: { state: 'target', target_c: 20, valve_pct: 30, mode: 'auto', until: null } }, now))
+    .toBe('on its own program (the room’s schedule) (30\u00a0%)')
 })

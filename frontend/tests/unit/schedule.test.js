@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   addSwitchPoint, copyDay, daySegments, daysFromApi, daysToApi, formatTime, moveSwitchPoint, parseTime,
   removeSwitchPoint, snapMinutes, temperatureAt, temperatureAtDayStart, temperatureProblem, timeProblem, validateDays,
+  valveProgramNotice,
 } from '../../src/schedule.js'
 
 const empty = () => daysFromApi([])
@@ -139,5 +140,23 @@ describe('the day bar', () => {
     days[1] = [{ time: '07:00', temperature_c: 20 }, { time: '1', temperature_c: 25 }]
     expect(daySegments(days, 1, 18).map((s) => s.temperature_c)).toEqual([20, 20])
     expect(timeProblem('1')).not.toBeNull()
+  })
+})
+
+describe('valveProgramNotice', () => {
+  // Shaped as GET /api/rooms/{id}/valve-program answers (docs/api.md, "Valve program").
+  const message = 'Monday has 9 periods; the valves hold 7 a day: 06:10–06:30 at 19 °C is folded into the 20 °C period 06:00–08:00.'
+
+  it('says nothing when the valves hold the schedule exactly, or nothing is known', () => {
+    expect(valveProgramNotice({ exact: true, message: 'The valves hold this schedule exactly.' })).toBeNull()
+    expect(valveProgramNotice(null)).toBeNull()
+    expect(valveProgramNotice({})).toBeNull()
+  })
+
+  it('explains a simplified program in the household’s words, with what was simplified', () => {
+    const notice = valveProgramNotice({ exact: false, message })
+    expect(notice).toMatch(/^Your radiator valves keep their own copy of this schedule/)
+    expect(notice).toContain(message)
+    expect(valveProgramNotice({ exact: false, message: '' })).not.toContain('undefined')
   })
 })
