@@ -128,11 +128,11 @@ def record_valve_state(valve_id: int):
             raise not_found("valve", valve_id)
         row = conn.execute(
             """INSERT INTO valve_states (valve_id, mac, room_id, radiator_power_w, time, state, target_c,
-                                         valve_pct, mode, until, reason)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-               RETURNING id, valve_id, time, state, target_c, valve_pct, mode, until, reason""",
+                                         valve_pct, mode, until, reason, low_battery)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               RETURNING id, valve_id, time, state, target_c, valve_pct, mode, until, reason, low_battery""",
             (valve_id, valve["mac"], valve["room_id"], valve["radiator_power_w"], data.time, data.state,
-             data.target_c, data.valve_pct, data.mode, data.until, data.reason)).fetchone()
+             data.target_c, data.valve_pct, data.mode, data.until, data.reason, data.low_battery)).fetchone()
     return row, 201
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint
 from psycopg.types.json import Jsonb
 
 from controller_api import domain
+from controller_api.auth import authenticated
 from controller_api.db import connection
 from controller_api.errors import ApiProblem
 from controller_api.http import endpoint, json_body
@@ -49,10 +50,20 @@ def put_mode():
         return _mode_json(conn)
 
 
-@endpoint(bp, "/settings", "GET", summary="Household settings")
+def _settings_json(settings) -> dict:
+    out = settings.model_dump()
+    # Notification URLs hold tokens and passwords: in full only for callers with credentials.
+    if not authenticated():
+        from controller_api.notify import masked
+
+        out["notify_urls"] = [masked(url) for url in out["notify_urls"]]
+    return out
+
+
+@endpoint(bp, "/settings", "GET", summary="Household settings (notify_urls masked without credentials)")
 def get_settings():
     with connection() as conn:
-        return domain.household_settings(conn).model_dump()
+        return _settings_json(domain.household_settings(conn))
 
 
 @endpoint(bp, "/settings", "PATCH", summary="Change household settings", body=HouseholdSettingsPatch)
@@ -69,4 +80,4 @@ def patch_settings():
                 """INSERT INTO settings (key, value) VALUES (%s, %s)
                    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()""",
                 (key, Jsonb(value)))
-        return domain.household_settings(conn).model_dump()
+        return _settings_json(domain.household_settings(conn))

@@ -241,6 +241,8 @@ class ValveStateIn(Model):
     #: When the state ends on the valve by itself (its away end, as it reported it).
     until: Instant | None = None
     reason: str | None = Field(default=None, max_length=500)
+    #: The valve's own "battery low" flag as it reported it; null: it did not say.
+    low_battery: bool | None = None
 
 
 class BoilerStateIn(Model):
@@ -291,6 +293,19 @@ class DecisionsQuery(RangeQuery):
 
 # Settings ------------------------------------------------------------------
 
+def _apprise_url(value: str) -> str:
+    from controller_api.notify import accepts  # imports Apprise only when a URL is checked
+
+    value = value.strip()
+    if not accepts(value):
+        raise ValueError(f"Apprise does not accept {value!r} (see https://github.com/caronc/apprise/wiki "
+                         "for the URL of each service, e.g. ntfy://my-topic)")
+    return value
+
+
+AppriseUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_apprise_url)]
+MAX_NOTIFY_URLS = 10
+
 class HouseholdSettings(Model):
     """Settings people change from the page; stored in the settings table."""
 
@@ -300,6 +315,10 @@ class HouseholdSettings(Model):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     gas_kwh_per_m3: float = Field(default=9.769, ge=5, le=15,
                                   description="energy content of the gas (upper value), kWh per m³")
+    # Checked by Apprise only when changed (HouseholdSettingsPatch): a stored URL that a newer
+    # Apprise refuses must not break every status request.
+    notify_urls: list[str] = Field(default_factory=list, max_length=MAX_NOTIFY_URLS,
+                                   description="Apprise URLs problems are sent to (ntfy, Telegram, e-mail, ...)")
 
 
 class HouseholdSettingsPatch(Model):
@@ -307,6 +326,7 @@ class HouseholdSettingsPatch(Model):
     gas_price_per_m3: float | None = Field(default=None, ge=0, le=20)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     gas_kwh_per_m3: float | None = Field(default=None, ge=5, le=15)
+    notify_urls: list[AppriseUrl] | None = Field(default=None, max_length=MAX_NOTIFY_URLS)
 
 
 class LoginIn(Model):

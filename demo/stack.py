@@ -6,7 +6,8 @@ house (its advertisement stream, valve bridges, boiler and P1 port), the API
 (gunicorn, also serving the built page), the house's rooms and devices
 entered through the API, the thermometer reader on the house's advertisement
 stream, the P1 reader on its telegram port, and the control loop on the
-house's bridges and boiler. ``make demo`` and the end-to-end test use it.
+house's bridges and boiler, and the notifier (problems to the household's
+phone). ``make demo`` and the end-to-end test use it.
 """
 from __future__ import annotations
 
@@ -262,8 +263,12 @@ class Stack:
             HEATING_WEATHER_URL=f"{self.sim_url}/v1/forecast",
             HEATING_SPOOL_DIR=str(spool / "onoff"),
         ))
+        # Problems are evaluated, and sent to the household's notify_urls, even when nobody opens the page.
+        watch = self._spawn("watch", [sys.executable, "-m", "controller_api.watch"], self._env(
+            HEATING_WATCH_INTERVAL_S="60",
+        ))
         time.sleep(1.0)
-        for child in (reader, p1, onoff):
+        for child in (reader, p1, onoff, watch):
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
                                  f"see {child.log_path}")

@@ -22,6 +22,12 @@ class ControlConfig:
     #: valve's half-hour steps). The setting is sent again when less than valve_refresh_s is left.
     valve_lease_s: float = 1800.0
     valve_refresh_s: float = 600.0
+    #: Reading valves back: valve_settle_s after a move (the motor takes about 40 s; the opening it
+    #: reports in its answer to the command is from before the move), and any valve not heard from
+    #: for valve_check_s, so a valve turned by hand, a lost command or a valve that stopped answering
+    #: is noticed within that time (9 min: within 10 minutes with the tick that acts on it).
+    valve_settle_s: float = 120.0
+    valve_check_s: float = 540.0
     #: A room's valves stay open / closed at least this long before the hysteresis may flip them.
     min_open_s: float = 1200.0
     min_closed_s: float = 1200.0

@@ -65,6 +65,11 @@ class ValveMemory:
     #: When the valve was last seen open (for the weekly exercise).
     last_open_at: datetime | None = None
     exercise_until: datetime | None = None
+    #: When the valve's motor has finished the last move the loop asked for: read it back then.
+    settle_at: datetime | None = None
+    #: When the loop last asked to read the valve (reads are recorded through the API, so the
+    #: status shows them a tick later; this keeps a read from being asked twice meanwhile).
+    read_at: datetime | None = None
 
 
 @dataclass
@@ -88,6 +93,18 @@ class EngineState:
     started_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ValveRead:
+    """A valve to ask for its status (the bridge's ``GET /valves/{mac}?refresh=1``), and why."""
+
+    valve_id: int | None
+    mac: str
+    bridge_url: str | None
+    room_id: int | None
+    room_name: str
+    reason: str
+
+
 @dataclass
 class TickResult:
     valve_commands: list[ValveCommand]
@@ -98,6 +115,9 @@ class TickResult:
     decisions: list[dict]
     #: The subset whose outcome or reason kind changed since last recorded: what the loop records.
     decisions_to_record: list[dict]
+    #: Valves to read back this tick: after a move, once the motor finished, and any valve not heard
+    #: for valve_check_s (a valve turned by hand, or a lost command, shows up there).
+    valve_reads: list[ValveRead] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -265,6 +285,27 @@ def _observe_valves(status: dict, now: datetime, state: EngineState, config: Con
                 memory.last_open_at = now
 
 
+def _is_move(valve: dict, setting: tuple[str, float | None, datetime | None]) -> bool:
+    """Whether a setting makes the valve's motor move (another mode or target), not just a renewal."""
+    state = valve.get("state") or {}
+    if state.get("mode") != setting[0]:
+        return True
+    target = state.get("target_c")
+    return setting[1] is not None and (target is None or abs(float(target) - setting[1]) >= 0.25)
+
+
+def _read_due(valve: dict, memory: ValveMemory, now: datetime, config: ControlConfig) -> str | None:
+    """Why the valve should be read back now, or None."""
+    if memory.settle_at is not None and now >= memory.settle_at:
+        return "read back once its motor finished the move"
+    heard = _parse_time((valve.get("state") or {}).get("time"))
+    asked = memory.read_at
+    if (heard is None or (now - heard).total_seconds() >= config.valve_check_s) \
+            and (asked is None or (now - asked).total_seconds() >= config.valve_check_s):
+        return "periodic check: not heard for a while"
+    return None
+
+
 def _window_opened(memory: RoomMemory, temp_c: float, now: datetime, config: ControlConfig) -> bool:
     """Whether the temperature fell by window_drop_k or more within window_span_s."""
     horizon = now - timedelta(seconds=config.window_span_s)
@@ -296,6 +337,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
     strategy.observe(status, now, state, config)
 
     commands: list[ValveCommand] = []
+    reads: list[ValveRead] = []
     decisions: list[dict] = []
     to_record: list[dict] = []
     demand_reasons: list[str] = []
@@ -386,12 +428,18 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
                     valve_reason = "weekly exercise: opened fully for a few minutes so the pin does not stick"
             if valve_memory.exercise_until is not None and now >= valve_memory.exercise_until:
                 valve_memory.exercise_until = None
-            if setting is None:
+            bridge_url = (valve.get("bridge") or {}).get("base_url")
+            if setting is not None and not valve_matches(valve, setting, now, config):
+                room_commands.append(ValveCommand(valve.get("id"), mac, bridge_url, room_id, room.get("name", ""),
+                                                  setting[0], setting[1], valve_reason, setting[2]))
+                if _is_move(valve, setting):
+                    valve_memory.settle_at = now + timedelta(seconds=config.valve_settle_s)
                 continue
-            if not valve_matches(valve, setting, now, config):
-                room_commands.append(ValveCommand(valve.get("id"), mac, (valve.get("bridge") or {}).get("base_url"),
-                                                  room_id, room.get("name", ""), setting[0], setting[1], valve_reason,
-                                                  setting[2]))
+            read_reason = _read_due(valve, valve_memory, now, config)
+            if read_reason and bridge_url:
+                valve_memory.read_at = now
+                valve_memory.settle_at = None
+                reads.append(ValveRead(valve.get("id"), mac, bridge_url, room_id, room.get("name", ""), read_reason))
         commands.extend(room_commands)
 
         if heat_counts:
@@ -424,7 +472,7 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
     if state.boiler.last_recorded != (boiler_heat,):
         state.boiler.last_recorded = (boiler_heat,)
         to_record.append(boiler_decision)
-    return TickResult(commands, boiler_heat, boiler_reason, decisions, to_record)
+    return TickResult(commands, boiler_heat, boiler_reason, decisions, to_record, reads)
 
 
 def _decide_boiler(demand: list[str], demand_w: float, waiting: bool, now: datetime, state: EngineState,

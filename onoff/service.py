@@ -72,7 +72,45 @@ def valve_state_record(status: dict, now: datetime, reason: str, config: Control
         state = "unknown"
     heard = _local_to_utc(status.get("last_seen"), config) or now
     return {"time": _iso(heard), "state": state, "target_c": target, "valve_pct": status.get("valve_pct"),
-            "mode": mode, "until": _iso(until) if until else None, "reason": reason[:500]}
+            "mode": mode, "until": _iso(until) if until else None, "low_battery": status.get("low_battery"),
+            "reason": reason[:500]}
+
+
+def _half(value) -> float | None:
+    return None if value is None else round(float(value) * 2) / 2
+
+
+def _setting_words(command: engine.ValveCommand) -> str:
+    if command.mode == "auto":
+        return "its own week program"
+    return f"{command.mode} {command.target_c:.1f} °C until {_iso(command.until) if command.until else '?'}"
+
+
+def _reported_words(status: dict) -> str:
+    if status.get("away"):
+        return f"away {status.get('target_c')} °C until {status.get('away_until')}"
+    return f"{status.get('mode')} {status.get('target_c')} °C"
+
+
+def _check(kind: str, device_id: int | None, now: datetime, ok: bool = True, code: str | None = None,
+           message: str | None = None) -> dict:
+    """A device check for POST /api/device-checks: whether the device answered, at ``now``."""
+    return {"time": _iso(now), "kind": kind, "id": device_id, "ok": ok, "code": code, "message": message}
+
+
+#: Bridge answers that mean the bridge works but the valve behind it did not answer.
+VALVE_SILENT = {"bluetooth_timeout", "bad_response"}
+
+
+def _failed_checks(exc: DeviceError, valve_id: int | None, bridge_id: int | None, now: datetime) -> list[dict]:
+    """What a failed valve call says of the valve and of its bridge."""
+    if exc.code in VALVE_SILENT:
+        checks = [_check("valve", valve_id, now, False, "valve_unreachable", str(exc)[:300])]
+        return checks + ([_check("bridge", bridge_id, now)] if bridge_id is not None else [])
+    if exc.code in ("connection", "timeout") or exc.code.startswith("http_5"):
+        return [_check("bridge", bridge_id, now, False, "bridge_unreachable", str(exc)[:300])] \
+            if bridge_id is not None else []
+    return []
 
 
 @dataclass
@@ -211,7 +249,7 @@ class ControlLoop:
             report.boiler_heat = result.boiler_heat
             if self.dry_run:
                 return report
-            self._apply_valves(result.valve_commands, status, now, report)
+            self._apply_valves(result.valve_commands, result.valve_reads, status, now, report)
             self._apply_boiler(result.boiler_heat, result.boiler_reason, status, now, report)
             for room, valve, reported in self.programs.sync(self.api, self._bridge, status, now):
                 if valve.get("id") is not None:
@@ -222,50 +260,73 @@ class ControlLoop:
             self.records.flush()
             return report
 
-    def _apply_valves(self, commands: list[engine.ValveCommand], status: dict, now: datetime,
-                      report: TickReport) -> None:
+    def _apply_valves(self, commands: list[engine.ValveCommand], reads: list[engine.ValveRead], status: dict,
+                      now: datetime, report: TickReport) -> None:
+        """Send the commands and the read-backs, concurrently (a slow valve holds up no other), and
+        record what each valve reported, and whether it answered at all (device checks)."""
         due = []
-        for command in commands:
-            if not command.bridge_url:
-                log.error("Valve %s in %s has no bridge configured; it cannot be driven", command.mac,
-                          command.room_name)
+        for item in [*commands, *reads]:
+            if not item.bridge_url:
+                log.error("Valve %s in %s has no bridge configured; it cannot be driven", item.mac, item.room_name)
                 continue
-            if self.valve_backoff.ready(command.mac, now):
-                due.append(command)
+            if self.valve_backoff.ready(item.mac, now):
+                due.append(item)
             else:
-                log.debug("Valve %s in %s waits for its retry at %s", command.mac, command.room_name,
-                          self.valve_backoff.next_at[command.mac])
-
-        def send(command: engine.ValveCommand):
-            bridge = self._bridge(command.bridge_url)
-            until_local = (command.until.astimezone(self.config.zone).replace(tzinfo=None)
-                           if command.until is not None else None)
-            return bridge.apply(command.mac, command.mode, command.target_c, until_local)
-
+                log.debug("Valve %s in %s waits for its retry at %s", item.mac, item.room_name,
+                          self.valve_backoff.next_at[item.mac])
         if not due:
             return
+        known = {v["mac"].upper(): v for room in status.get("rooms", []) for v in room.get("valves", [])}
+
+        def send(item):
+            bridge = self._bridge(item.bridge_url)
+            if isinstance(item, engine.ValveRead):
+                return bridge.status(item.mac, refresh=True)
+            until_local = (item.until.astimezone(self.config.zone).replace(tzinfo=None)
+                           if item.until is not None else None)
+            return bridge.apply(item.mac, item.mode, item.target_c, until_local)
+
+        checks = []
         with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="valve") as pool:
-            futures = [(command, pool.submit(send, command)) for command in due]
-            for command, future in futures:
+            futures = [(item, pool.submit(send, item)) for item in due]
+            for item, future in futures:
+                valve = known.get(item.mac, {})
+                bridge_id = (valve.get("bridge") or {}).get("id")
+                what = _setting_words(item) if isinstance(item, engine.ValveCommand) else "a read-back"
                 try:
-                    confirmed = future.result()
+                    reported = future.result()
                 except DeviceError as exc:
                     permanent = isinstance(exc, PermanentDeviceError)
-                    wait_s = self.valve_backoff.failed(command.mac, now, permanent)
-                    report.valve_errors[command.mac] = exc.code
-                    log.warning("Valve %s in %s did not take %s %.1f °C (%s); %s in %.0f s", command.mac,
-                                command.room_name, command.mode, command.target_c, exc,
-                                "check its configuration; asking again" if permanent else "retrying", wait_s)
+                    wait_s = self.valve_backoff.failed(item.mac, now, permanent)
+                    report.valve_errors[item.mac] = exc.code
+                    log.warning("Valve %s in %s did not take %s (%s); %s in %.0f s", item.mac, item.room_name, what,
+                                exc, "check its configuration; asking again" if permanent else "retrying", wait_s)
+                    checks.extend(_failed_checks(exc, item.valve_id, bridge_id, now))
                     continue
-                self.valve_backoff.succeeded(command.mac)
-                report.valves_confirmed[command.mac] = confirmed
-                log.info("Valve %s in %s confirmed %s %.1f °C%s, %s %%: %s", command.mac, command.room_name,
-                         "away" if confirmed.get("away") else confirmed.get("mode"), confirmed.get("target_c") or 0,
-                         f" until {confirmed.get('away_until')}" if confirmed.get("away") else "",
-                         confirmed.get("valve_pct"), command.reason)
-                if command.valve_id is not None:
-                    self._record(f"/api/valves/{command.valve_id}/state",
-                                 valve_state_record(confirmed, now, command.reason, self.config))
+                self.valve_backoff.succeeded(item.mac)
+                checks.append(_check("valve", item.valve_id, now))
+                if bridge_id is not None:
+                    checks.append(_check("bridge", bridge_id, now))
+                if isinstance(item, engine.ValveCommand):
+                    report.valves_confirmed[item.mac] = reported
+                    reason = item.reason
+                    log.info("Valve %s in %s confirmed %s, %s %%: %s", item.mac, item.room_name,
+                             _reported_words(reported), reported.get("valve_pct"), item.reason)
+                else:
+                    reason = item.reason
+                    before = valve.get("state") or {}
+                    record = valve_state_record(reported, now, reason, self.config)
+                    if before and (before.get("mode"), _half(before.get("target_c"))) != \
+                            (record["mode"], _half(record["target_c"])):
+                        reason = (f"{item.reason}: reports {_reported_words(reported)}, not the "
+                                  f"{before.get('mode')} {before.get('target_c')} °C last confirmed (turned by hand, "
+                                  f"a lost command, or its setting ended)")
+                        log.warning("Valve %s in %s %s; putting it right", item.mac, item.room_name, reason)
+                if item.valve_id is not None:
+                    self._record(f"/api/valves/{item.valve_id}/state",
+                                 valve_state_record(reported, now, reason, self.config))
+        if checks:
+            self._record("/api/device-checks", {"checks": checks})
 
     def _apply_boiler(self, heat: bool, reason: str, status: dict, now: datetime, report: TickReport) -> None:
         """Ask the boiler for heat (or none) with an override of its program that it ends by itself.
@@ -310,8 +371,12 @@ class ControlLoop:
             self.boiler_confirmed = None
             log.warning("The boiler did not take the request to %s (%s); retrying in %.0f s",
                         "heat" if heat else "stop", exc, wait_s)
+            self._record("/api/device-checks", {"checks": [
+                _check("boiler", None, now, False, "boiler_unreachable", str(exc)[:300])]})
             return
         self.boiler_backoff.succeeded("boiler")
+        if self._boiler_checked_at == now:
+            self._record("/api/device-checks", {"checks": [_check("boiler", None, now)]})
         self._record_boiler(seen, now, reason)
 
     def _record_boiler(self, seen: dict, now: datetime, reason: str) -> None:

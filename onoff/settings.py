@@ -52,6 +52,9 @@ class OnoffSettings(ServiceSettings):
     boiler_heat_margin_k: float = Field(1.5, ge=0.5, le=5)
     boiler_stop_margin_k: float = Field(1.0, ge=0.5, le=5)
     boiler_max_above_program_k: float = Field(2.0, ge=0, le=10)
+    #: A valve not heard from for this long is read back: how soon a valve turned by hand is put
+    #: right, against a Bluetooth connection each time (docs/control.md).
+    valve_check_min: float = Field(9.0, ge=5, le=240)
     #: Rule parameters (docs/control.md), minutes and kelvin.
     min_open_min: float = Field(20.0, ge=0, le=120)
     min_closed_min: float = Field(20.0, ge=0, le=120)
@@ -120,4 +123,5 @@ class OnoffSettings(ServiceSettings):
             window_drop_k=self.window_drop_k, window_close_s=self.window_close_min * 60,
             boiler_heat_margin_k=self.boiler_heat_margin_k, boiler_stop_margin_k=self.boiler_stop_margin_k,
             boiler_max_above_program_k=self.boiler_max_above_program_k,
+            valve_check_s=self.valve_check_min * 60,
         )

@@ -31,7 +31,8 @@ class OnoffController:
         valves = {command.mac: self._setting_type(mode=command.mode, target_c=command.target_c, until=command.until)
                   for command in result.valve_commands}
         return self._output_type(valves=valves, boiler_heat=result.boiler_heat,
-                                 decisions=result.decisions_to_record, config=self.config)
+                                 decisions=result.decisions_to_record, config=self.config,
+                                 reads=[read.mac for read in result.valve_reads])
 
 
 def make_controller(name: str, config: ControlConfig | None = None) -> OnoffController:

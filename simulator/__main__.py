@@ -160,7 +160,8 @@ def _print_report(report: dict) -> None:
         ("boiler starts/day", "boiler_starts_per_day"), ("burns < 10 min", "short_burn_share"),
         ("valve moves/valve/day mean", "valve_moves_per_valve_per_day_mean"),
         ("valve moves/valve/day max", "valve_moves_per_valve_per_day_max"),
-        ("valve connections/valve/day", "valve_connections_per_valve_per_day"), ("compute ratio", "compute_ratio"),
+        ("valve connections/valve/day", "valve_connections_per_valve_per_day"),
+        ("of which read-backs", "valve_reads_per_valve_per_day"), ("compute ratio", "compute_ratio"),
     ]
     names = list(report["controllers"])
     print(f"{'':30}" + "".join(f"{n:>22}" for n in names))

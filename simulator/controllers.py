@@ -27,6 +27,8 @@ class ControlOutput:
     boiler_heat: bool | None = None  # True: heat; False: stop; None: the boiler's own clock program
     #: The rules (onoff.config.ControlConfig) the boiler request is written by; None: the defaults.
     config: object | None = None
+    #: Valves (MACs) to read back: a status request each, one Bluetooth connection.
+    reads: list[str] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
 
 

@@ -201,6 +201,12 @@ def apply_output(sim: SimulatedHouse, output: ControlOutput, now: datetime, appl
         for frame in commands:
             sim.command_valve(mac, frame, now)
             frames += 1
+    for mac in output.reads:
+        # A read-back: the status request, which also sets the valve's clock (as the bridges send it).
+        if mac.upper() in sim.valves:
+            sim.command_valve(mac.upper(), eq3.encode_status_request(now.astimezone(sim.zone).replace(tzinfo=None)),
+                              now)
+            frames += 1
     boiler = sim.boiler
     if output.boiler_heat is None:
         if applied.get("boiler", "unset") is not None:
@@ -266,6 +272,8 @@ class RunResult:
     #: Bluetooth connections the controller's valve commands cost over the test, per valve (each
     #: setting sent is one connection, whatever frames it carries): the battery's price.
     valve_connections: dict[str, int] = field(default_factory=dict)
+    #: Of those, the read-backs (status requests) alone.
+    valve_reads: dict[str, int] = field(default_factory=dict)
 
     def kpis(self) -> dict:
         days = self.test_days
@@ -308,6 +316,8 @@ class RunResult:
             "valve_moves_per_valve_per_day_max": round(float(moves.max()), 2),
             "valve_connections_per_valve_per_day": round(
                 sum(self.valve_connections.values()) / max(len(self.valve_connections), 1) / days, 1),
+            "valve_reads_per_valve_per_day": round(
+                sum(self.valve_reads.values()) / max(len(self.valve_reads), 1) / days, 1),
             "compute_ratio": self.compute_s / max(self.ticks, 1) / TICK_S,
         }
 
@@ -333,6 +343,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     was_open = {m: sim.valves[m].valve_pct > 0 for m in macs}
     moves = {m: 0 for m in macs}
     connections = {m: 0 for m in macs}
+    reads = {m: 0 for m in macs}
     books_at_test = None
     state_at_test = None
     room_heat_at_test = sim.books.heat_to_rooms_j.copy()
@@ -362,9 +373,12 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
             builder.boiler_heat = output.boiler_heat
             apply_output(sim, output, now, applied)
             if k >= warm:
-                for mac in output.valves:
+                for mac in [*output.valves, *output.reads]:
                     if mac.upper() in connections:
                         connections[mac.upper()] += 1
+                for mac in output.reads:
+                    if mac.upper() in reads:
+                        reads[mac.upper()] += 1
         sim.advance(TICK_S, Inputs(week_minute, float(b.outdoor_c[k]), b.sun_wm2[k], b.internal_w[k]))
         air = sim.state.air_c
         if keep_trace:
@@ -406,7 +420,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         state_at_test_start=state_at_test, daily_space_m3=daily, warm_kh=warmk,
         heat_to_rooms_kwh=(sim.books.heat_to_rooms_j - room_heat_at_test) / 3.6e6,
         always_open=[r.open_radiator_w > 0 and not r.valves for r in house.rooms],
-        valve_connections=connections,
+        valve_connections=connections, valve_reads=reads,
     )
     if keep_trace:
         result.trace = {"air_c": trace_air, "boundary": b}

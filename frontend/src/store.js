@@ -2,6 +2,7 @@
 // and the route (a hash such as #/rooms/3/schedule, so any static server works).
 import { reactive } from 'vue'
 import { createApi } from './api.js'
+import { createStatusPoll } from './statusPoll.js'
 
 export const session = reactive({
   known: false,
@@ -57,3 +58,9 @@ export async function refreshSession() {
     session.known = true
   }
 }
+
+// A background read must never open the login dialog: a view that needs the
+// login asks for it itself.
+export const houseStatus = createStatusPoll({
+  load: () => api.request('GET', '/status', undefined, { reportUnauthorized: false }),
+})

@@ -20,7 +20,8 @@ def test_status_of_a_room(client, house, clock):
     room = status["rooms"][0]
     assert room["measured_temperature_c"] == 19.3 and room["temperature_c"] == 18.8
     assert (room["humidity_pct"], room["battery_pct"], room["reading_age_s"], room["in_sync"]) == (50.5, 88, 300, True)
-    assert room["thermometers"] == [{"id": house["thermometer"], "mac": "A4:C1:38:11:22:33", "name": None}]
+    assert room["thermometers"] == [{"id": house["thermometer"], "mac": "A4:C1:38:11:22:33", "name": None,
+                                     "checked_at": "2026-01-12T04:55:00Z", "stale_after_s": 900, "problem": None}]
     assert room["valves"][0]["bridge"]["base_url"] == "http://127.0.0.1:8091"
     assert room["valves"][0]["state"] is None
     clock.advance(minutes=11)  # 16 minutes after the reading: stale
@@ -113,7 +114,7 @@ def test_status_bad_at(client):
 
 def test_settings(client):
     assert client.get("/api/settings").json == {"stale_after_min": 15, "gas_price_per_m3": 1.45, "currency": "EUR",
-                                                "gas_kwh_per_m3": 9.769}
+                                                "gas_kwh_per_m3": 9.769, "notify_urls": []}
     assert client.patch("/api/settings", json={"gas_price_per_m3": 1.2}, headers=SERVICE).json["gas_price_per_m3"] == 1.2
     for bad in ({"stale_after_min": 0}, {"currency": "euro"}, {"colour": 1}, {"gas_price_per_m3": None}):
         assert client.patch("/api/settings", json=bad, headers=SERVICE).status_code == 422

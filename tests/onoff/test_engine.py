@@ -365,3 +365,36 @@ def test_sharing_burns_waits_for_more_radiator_power_up_to_a_limit():
     assert "share the burn" in results[0].boiler_reason
     (at_once,), _ = run([cold_open], config=ControlConfig())
     assert at_once.boiler_heat is True
+
+
+def test_a_move_is_read_back_once_the_motor_finished_and_a_renewal_is_not():
+    config = ControlConfig(min_open_s=0, min_closed_s=0)
+    closed = {**CLOSED_STATE, "time": T0.isoformat()}
+    # Tick 0: the cold room's valve is opened (a move); the status shows the command's answer after.
+    opened = {**OPEN_STATE, "time": T0.isoformat()}
+    ticks = [status(room(temp=19.0, valves=[valve(state=closed)]))] + \
+        [status(room(temp=19.0, valves=[valve(state=opened)]))] * 4
+    results, _ = run(ticks, config=config)
+    assert [len(r.valve_commands) for r in results] == [1, 0, 0, 0, 0]
+    # valve_settle_s (2 min) after the move: one read, then none (the read is on its way to the status).
+    assert [len(r.valve_reads) for r in results] == [0, 0, 1, 0, 0]
+    assert "motor" in results[2].valve_reads[0].reason
+    # A renewal of the same setting moves nothing: no read after it.
+    ending = {**OPEN_STATE, "time": T0.isoformat(), "until": (T0 + timedelta(minutes=5)).isoformat()}
+    results, _ = run([status(room(temp=19.0, valves=[valve(state=ending)]))] + [
+        status(room(temp=19.0, valves=[valve(state=opened)]))] * 3, config=config)
+    assert [len(r.valve_commands) for r in results] == [1, 0, 0, 0]
+    assert all(not r.valve_reads for r in results)
+
+
+def test_a_valve_not_heard_for_a_while_is_read_even_in_a_manual_room():
+    heard_long_ago = {**CLOSED_STATE, "time": (T0 - timedelta(minutes=10)).isoformat()}
+    heard_lately = {**CLOSED_STATE, "time": (T0 - timedelta(minutes=8)).isoformat()}
+    for control in ("auto", "manual"):
+        (old, recent), _ = run([status(room(temp=21.0, control=control, valves=[valve(state=heard_long_ago)])),
+                                status(room(temp=21.0, control=control, valves=[valve(state=heard_lately)]))])
+        assert [r.mac for r in old.valve_reads] == ["00:1A:22:0C:3B:5D"] and "periodic" in old.valve_reads[0].reason
+        assert recent.valve_reads == [] and old.valve_commands == []
+    # Not asked again every tick while the read's record is on its way (or the valve does not answer).
+    results, _ = run([status(room(temp=21.0, valves=[valve(state=heard_long_ago)]))] * 10)
+    assert [len(r.valve_reads) for r in results] == [1] + [0] * 8 + [1]

@@ -96,7 +96,8 @@ class House:
             return conn.execute(query, args).fetchall()
 
     def valve_states(self, room: Room) -> list[dict]:
-        return self.rows("SELECT time, state, target_c, mode, until, reason FROM valve_states WHERE valve_id = %s "
+        return self.rows("SELECT time, state, target_c, valve_pct, mode, until, reason FROM valve_states "
+                         "WHERE valve_id = %s "
                          "ORDER BY time, id", room.valve_id)
 
     def boiler_states(self) -> list[dict]:
@@ -106,6 +107,11 @@ class House:
         self.loop.close()
         self.api.close()
         self.bridge.stop()
+
+
+def commanded(states: list[dict]) -> list[dict]:
+    """The valve states recorded from answers to commands, without the read-backs."""
+    return [s for s in states if not (s["reason"] or "").startswith(("read back", "periodic check"))]
 
 
 @pytest.fixture
@@ -124,7 +130,8 @@ def test_cold_morning_heats_the_rooms_and_stops(house):
         house.minute()
     living, bedroom = house.rooms
     for room in house.rooms:
-        states = house.valve_states(room)
+        # What the valves answered to commands (read-backs are recorded too: see the next test).
+        states = commanded(house.valve_states(room))
         # Every setting ends on the valve by itself, 30 to 60 minutes after it was sent ...
         for state in states:
             assert state["mode"] == "away", state
@@ -177,7 +184,7 @@ def test_bridge_timeout_leaves_the_loop_running_and_records_nothing_unconfirmed(
         report = house.minute()
     assert report.status_ok
     assert house.valve_states(living) == []
-    assert [s["state"] for s in house.valve_states(bedroom)] == ["open"]
+    assert [s["state"] for s in commanded(house.valve_states(bedroom))] == ["open"]
     assert not house.valves[living.valve_mac].away
     failed = [living.valve_mac in r.valve_errors for r in house.reports]
     # retried 60 s after the first failure, then 120 s after the second: not at the third tick
@@ -186,7 +193,7 @@ def test_bridge_timeout_leaves_the_loop_running_and_records_nothing_unconfirmed(
     house.valves[living.valve_mac].unreachable = False
     for _ in range(3):
         house.minute()
-    assert [s["state"] for s in house.valve_states(living)] == ["open"]
+    assert [s["state"] for s in commanded(house.valve_states(living))] == ["open"]
     assert house.valves[living.valve_mac].away is True
 
 
@@ -197,7 +204,7 @@ def test_boiler_error_leaves_the_loop_running_and_records_nothing_unconfirmed(ho
     assert report.status_ok and report.boiler_heat is True
     assert any(r.boiler_error == "boiler_error" for r in house.reports)
     assert house.boiler_states() == []
-    assert all(len(house.valve_states(r)) == 1 for r in house.rooms)
+    assert all(len(commanded(house.valve_states(r))) == 1 for r in house.rooms)
     house.nefit.fail_next = 0
     for _ in range(6):
         house.minute()
@@ -320,3 +327,24 @@ def test_a_boiler_changed_by_hand_is_set_back(house):
     assert [(s["user_mode"], s["heat_demand"]) for s in states[before:]] == [("manual", False), ("clock", True)], \
         states
     assert states[before]["setpoint_c"] == 16.0 and states[before]["reason"] == "read from the boiler"
+
+
+def test_moves_are_read_back_and_a_valve_turned_by_hand_is_put_right(house):
+    living, bedroom = house.rooms
+    for _ in range(5):
+        house.minute()
+    states = house.valve_states(living)
+    assert states[0]["state"] == "open" and states[0]["mode"] == "away"
+    # The answer to the command was sent before the motor moved; two minutes on it is read back.
+    read = [s for s in states if s["reason"].startswith("read back")]
+    assert read and read[0]["time"] - states[0]["time"] == timedelta(minutes=2)
+    assert read[0]["valve_pct"] == house.valves[living.valve_mac].valve_pct == 100
+    # Someone turns the living room's valve down to 16 °C by hand.
+    house.valves[living.valve_mac].turn_by_hand(16.0, house.clock.now())
+    turned_at = house.clock.now()
+    for _ in range(16):
+        house.minute()
+    valve = house.valves[living.valve_mac]
+    assert valve.target_c == 30.0, "put right"
+    logged = [s for s in house.valve_states(living) if "turned by hand" in (s["reason"] or "")]
+    assert logged and logged[0]["target_c"] == 16.0 and logged[0]["time"] - turned_at <= timedelta(minutes=15)

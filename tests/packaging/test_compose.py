@@ -187,7 +187,7 @@ ONE_SHOT = {"migrate", "provision"}
 # Needs hardware this machine does not have: the Pi's Bluetooth, a P1 cable.
 HARDWARE = {"thermostat_reader", "p1_reader_serial"}
 NOT_PYTHON = {"db", "web", "grafana", "nefit"}
-ORDER = ["migrate", "api", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
+ORDER = ["migrate", "api", "watch", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
          "p1_reader_demo", "thermostat_reader", "p1_reader_serial"]
 
 
