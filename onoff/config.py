@@ -19,8 +19,9 @@ class ControlConfig:
     #: Every valve setting is sent as the eQ-3's away mode with an end time, after which the valve
     #: returns to its own week program (the room's schedule): a valve left alone after any command
     #: is back on its program within valve_lease_s + 30 min at most (the end is rounded up to the
-    #: valve's half-hour steps). The setting is sent again when less than valve_refresh_s is left.
-    valve_lease_s: float = 1800.0
+    #: valve's half-hour steps): 10 to 40 minutes. Short, because a small room left fully open heats
+    #: by about 2 K an hour. The setting is sent again when less than valve_refresh_s is left.
+    valve_lease_s: float = 600.0
     valve_refresh_s: float = 600.0
     #: Reading valves back: valve_settle_s after a move (the motor takes about 40 s; the opening it
     #: reports in its answer to the command is from before the move), and any valve not heard from

@@ -153,7 +153,8 @@ PROGRAM_SOURCES = ("schedule", "default")
 
 def lease_end(now: datetime, config: ControlConfig) -> datetime:
     """When a valve setting sent now ends on the valve: valve_lease_s ahead, rounded up to the
-    next full or half hour of the home's wall clock (the eQ-3 counts its away end in half hours)."""
+    next full or half hour of the home's wall clock (the eQ-3 counts its away end in half hours):
+    10 to 40 minutes ahead with the defaults."""
     offset = now.astimezone(config.zone).utcoffset() or timedelta(0)
     local = (now + offset).replace(tzinfo=None) + timedelta(seconds=config.valve_lease_s)
     floor = local.replace(minute=(local.minute // 30) * 30, second=0, microsecond=0)

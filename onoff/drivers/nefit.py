@@ -1,9 +1,10 @@
 """Boiler driver for a Nefit Easy through nefit-easy-http-server (docs/protocols.md).
 
 The thermostat stays on its own clock program. Heat (or no heat) is asked with
-a temporary override of that program (``manualTempOverride``: in clock mode the
-Nefit Easy ends an override by itself at the program's next switch point, which
-is why nefit-easy-commands' setTemperature writes it), at a setpoint the loop
+a temporary override of that program (``manualTempOverride/temperature`` and
+``/status``, the writes of nefit-easy-commands' setTemperature; in clock mode the
+Nefit Easy ends such an override by itself at the program's next switch point,
+as its app shows and the simulated boiler models), at a setpoint the loop
 chooses just above (or below) what the thermostat measures, so a boiler whose
 controller died holds its room where it was and then returns to its program;
 it is never left at full heat in manual mode. Every write is followed by

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -27,6 +26,7 @@ import pytest
 import requests
 
 from demo.stack import Stack, StackConfig
+from tests.e2e.page import rendered_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
 
@@ -115,19 +115,6 @@ def _wait_for(stack: Stack, condition, within: timedelta, what: str):
         time.sleep(0.5)
 
 
-def _page(stack: Stack) -> str:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is not installed (.ci/run installs it)"
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--dump-dom", f"{stack.api_url}/"],
-            capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 def test_the_api_tells_the_truth_and_a_valve_turned_by_hand_is_put_right(running):
     stack, _ = running
     start = _sim_time(_truth(stack))
@@ -196,7 +183,7 @@ def test_an_unreachable_valve_is_shown_and_reaches_the_phone_and_closes(running)
     shown = next(v for room in status["rooms"] for v in room["valves"] if v["id"] == valve["id"])
     assert shown["problem"]["code"] == "valve_unreachable"
     print(f"\nvalve_unreachable shown {took} after the valve went silent")
-    assert "radiator valve does not answer" in _page(stack).lower()
+    assert "radiator valve does not answer" in rendered_page(f"{stack.api_url}/").lower()
     _wait_for(stack, lambda s: any("valve does not answer" in t for t in receiver.titles()),
               timedelta(minutes=10), "the notification of the open problem")
 

@@ -10,7 +10,6 @@ simulator really burnt (roughly: the attribution only sees valves).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -56,11 +55,8 @@ def simulated_week(pg_server_url, migrated_template):
         house = load_house()
         provision(client, house)
         recording = record_days(house, "zoning", START, DAYS, warmup_days=1.0)
-        began = time.perf_counter()
+        # Everything goes through the API, as the services write it (no COPY).
         post_recording(client, recording)
-        # Posting the ~62k readings in batches of 1000 takes about 15 s
-        # here, so everything goes through the API (no COPY needed).
-        assert time.perf_counter() - began < 60
         meter = {datetime.fromisoformat(g["time"].replace("Z", "+00:00")): g["gas_m3"] for g in recording.gas}
         yield Week(server, house, recording, meter)
     finally:
