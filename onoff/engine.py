@@ -364,8 +364,12 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
             outcome, kind, reason = LEAVE, "manual", "room is on manual control: its valves are left alone"
         elif temp is None or not room.get("in_sync"):
             outcome, kind = TARGET, "stale"
-            reason = (f"no recent reading: valves hold the room's target "
-                      f"{_fmt(round_half(float(target or 18.0)))} °C on their own thermostat")
+            if room.get("target_source") in PROGRAM_SOURCES:
+                reason = (f"no recent reading: valves follow their own week program, the room's schedule "
+                          f"(now {_fmt(round_half(float(target or 18.0)))} °C), with their own thermostat")
+            else:
+                reason = (f"no recent reading: valves hold the room's target "
+                          f"{_fmt(round_half(float(target or 18.0)))} °C on their own thermostat")
         elif temp < float(room.get("frost_temp_c") or 7.0):
             outcome, kind, heat_counts = OPEN, "frost", True
             reason = f"{_fmt(temp)} °C is below the frost temperature {_fmt(float(room.get('frost_temp_c') or 7.0))} °C"
