@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 # The schedule's own rules live in common/schedule.py, shared with the
 # simulated house and checked against the reports' SQL; the names stay
 # importable from here for the API's modules.
-from common.schedule import (UTC, DeviceProgram, Occurrence, SwitchPoint, device_week_program,  # noqa: F401
-                             effective_instant, next_switch_point, occurrences, schedule_at)
+from common.schedule import (DeviceProgram, Occurrence, SwitchPoint, device_week_program,  # noqa: F401
+                             occurrences, schedule_at)
 
 # The eQ-3 valve's week program: seven (until, temperature) pairs a day, on 10-minute steps.
 VALVE_MAX_POINTS = 7

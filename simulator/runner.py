@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 
-from common import schedule as api_schedule
+from common import schedule as rules
 from common.schedule import device_week_program
 from protocols import eq3
 from simulator.controllers import Controller, ControlOutput
@@ -106,13 +106,11 @@ class StatusBuilder:
             })
         self._switch_cache: list[tuple[int | None, tuple]] = [(None, (None, None))] * len(house.rooms)
         self._next_at = [float("inf")] * len(house.rooms)
-        self._api_points = [[api_schedule.SwitchPoint(p.weekday, time(p.minute // 60, p.minute % 60), p.value)
-                             for p in room.schedule] for room in house.rooms]
         self.boiler_heat: bool | None = None
 
     def _switch_points(self, i: int, now: datetime) -> tuple[dict | None, dict | None]:
         """The room's current and next switch point, resolved by the controller API's own rules."""
-        current, upcoming = api_schedule.schedule_at(self._api_points[i], now, self.sim.zone)
+        current, upcoming = rules.schedule_at(self.sim.schedules[i].rule_points, now, self.sim.zone)
 
         def shape(occurrence) -> dict | None:
             if occurrence is None:

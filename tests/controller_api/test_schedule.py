@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from controller_api.schedule import (HouseMode, Override, SwitchPoint, effective_instant, occurrences,
-                                     resolve_target, schedule_at, target_changes)
+from common.schedule import SwitchPoint, effective_instant, occurrences, schedule_at
+from controller_api.schedule import HouseMode, Override, resolve_target, target_changes
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = timezone.utc
