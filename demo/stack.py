@@ -35,6 +35,14 @@ log = logging.getLogger("demo")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _tail(path: Path, lines: int = 15) -> str:
+    """The end of a child's log, so an error read in a CI transcript says why without the file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 class StackError(RuntimeError):
     """A part of the stack did not start; the message names its log file."""
 
@@ -136,7 +144,7 @@ class Stack:
         for child in self.children:
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited with code {child.process.returncode}; "
-                                 f"see {child.log_path}")
+                                 f"see {child.log_path}:\n{_tail(child.log_path)}")
 
     # Parts -------------------------------------------------------------------
 
@@ -170,14 +178,14 @@ class Stack:
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited with code {child.process.returncode}; "
-                                 f"see {child.log_path}")
+                                 f"see {child.log_path}:\n{_tail(child.log_path)}")
             try:
                 if requests.get(url, timeout=2).status_code < 500:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.3)
-        raise StackError(f"{child.name} did not answer at {url} within {timeout_s:.0f} s; see {child.log_path}")
+        raise StackError(f"{child.name} did not answer at {url} within {timeout_s:.0f} s; see {child.log_path}:\n{_tail(child.log_path)}")
 
     def _start_database(self) -> None:
         self.cluster = LocalCluster(self.config.workdir / "pgdata")
@@ -238,7 +246,8 @@ class Stack:
         with open(log_path, "ab") as handle:
             handle.write(done.stdout)
         if done.returncode != 0:
-            raise StackError(f"entering the simulated house into the API failed; see {log_path}")
+            tail = "\n".join(done.stdout.decode(errors="replace").splitlines()[-15:])
+            raise StackError(f"entering the simulated house into the API failed; see {log_path}:\n{tail}")
         # A kept database (no --fresh) holds the last run's bridge addresses: say what was put right.
         for line in done.stdout.decode(errors="replace").splitlines():
             if line.startswith(("created ", "  ~ ")):
@@ -271,7 +280,7 @@ class Stack:
         for child in (reader, p1, onoff, watch):
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
-                                 f"see {child.log_path}")
+                                 f"see {child.log_path}:\n{_tail(child.log_path)}")
 
     def urls(self) -> dict[str, str]:
         return {

@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     p_prov.add_argument("--house", help="house description (TOML)")
     p_prov.add_argument("--bridge-host", default="127.0.0.1", help="host the simulated bridges listen on")
     p_prov.add_argument("--bridge-port", action="append", metavar="NAME=PORT")
+    p_prov.add_argument("--wait", type=float, default=60.0, metavar="S",
+                        help="keep trying this long while the API is unreachable or failing (default 60)")
     p_bench = sub.add_parser("bench", help="run the control benchmark")
     p_bench.add_argument("--scenario", choices=["peak", "typical"], required=True)
     p_bench.add_argument("--controller", required=True)
@@ -109,11 +111,26 @@ def main(argv: list[str] | None = None) -> int:
         from common.api_client import ApiClient, ApiError
         from simulator.provision import provision
 
+        import time
+
+        from common.api_client import ApiUnavailable
+
         client = ApiClient(args.api, args.token)
+        # Provisioning is idempotent, so an API that is still starting (a gunicorn worker
+        # migrating, a loaded machine) is simply asked again; a refusal (4xx) is final.
+        deadline = time.monotonic() + max(0.0, args.wait)
         try:
-            report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports)
-        except ApiError as exc:
-            return _fail(f"the controller API refused or failed: {exc}")
+            while True:
+                try:
+                    report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports)
+                    break
+                except ApiUnavailable as exc:
+                    if time.monotonic() >= deadline:
+                        return _fail(f"the controller API failed: {exc}")
+                    logging.getLogger("simulator.provision").warning("the API is not answering (%s); trying again", exc)
+                    time.sleep(2.0)
+                except ApiError as exc:
+                    return _fail(f"the controller API refused: {exc}")
         finally:
             client.close()
         print(f"created {len(report.created)}, updated {len(report.updated)}, "

@@ -62,3 +62,52 @@ def test_a_second_run_on_new_ports_moves_the_bridges_and_keeps_what_people_chose
     # A room's settings are the household's, not the house file's.
     assert client.get(f"/api/rooms/{living['id']}")["default_temp_c"] == 19.5
     client.close()
+
+
+def test_the_provision_command_waits_for_an_api_that_is_still_starting(database_url):
+    # make demo provisions as soon as one API worker answers; on a loaded machine the next request
+    # may meet a worker still starting. Provisioning is idempotent, so the command asks again.
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from werkzeug.serving import make_server
+
+    from controller_api import create_app
+    from db.local_cluster import free_port
+    from tests.conftest import PASSWORD, SERVICE_TOKEN
+
+    port = free_port()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "provision", "--api", f"http://127.0.0.1:{port}",
+         "--token", SERVICE_TOKEN, "--bridge-port", "pi=18091", "--bridge-port", "esp32-attic=18092",
+         "--wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(3.0)  # nothing listens yet: connection refused, again and again
+    app = create_app({"settings": {"database_url": database_url, "service_token": SERVICE_TOKEN,
+                                   "password": PASSWORD}})
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out, _ = command.communicate(timeout=60)
+        text = out.decode()
+        assert command.returncode == 0, text
+        assert "trying again" in text
+        assert "created 26" in text
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.extensions["db_pool"].close()
+
+
+def test_the_provision_command_gives_up_on_an_api_that_never_answers():
+    import subprocess
+    import sys
+
+    from db.local_cluster import free_port
+
+    done = subprocess.run([sys.executable, "-m", "simulator", "provision", "--api",
+                           f"http://127.0.0.1:{free_port()}", "--token", "x", "--wait", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "the controller API failed" in done.stderr
