@@ -46,6 +46,16 @@ class Topics:
     def room_preset_set(self, room_id: int) -> str:
         return f"{self.base}/room/{room_id}/preset/set"
 
+    def room_contact(self, room_id: int, name: str | None = None) -> str:
+        return f"{self.base}/room/{room_id}/contact" + (f"/{name}" if name else "")
+
+    def presence(self, person: str) -> str:
+        return f"{self.base}/presence/{person}"
+
+    @property
+    def outdoor_temperature(self) -> str:
+        return f"{self.base}/outdoor/temperature"
+
     def problem_state(self, key: str) -> str:
         return f"{self.base}/problem/{key}/state"
 
@@ -101,7 +111,7 @@ def room_state(room: dict, gas_today: dict[int, float], gas_month: dict[int, flo
         "battery_pct": room["battery_pct"], "in_sync": room["in_sync"],
         "target_c": room["target_c"], "target_source": room["target_source"],
         "override_until": room["override"]["ends_at"] if room.get("override") else None,
-        "hvac_action": hvac_action(room), "preset": preset(room),
+        "hvac_action": hvac_action(room), "preset": preset(room), "window_open": room.get("window_open"),
         "valve_openings": {str(v["id"]): (v["state"] or {}).get("valve_pct") for v in room["valves"]},
         "gas_today_m3": gas_today.get(room["id"]), "gas_month_m3": gas_month.get(room["id"]),
     }

@@ -16,6 +16,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from common.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
+from mqtt_gateway import inputs
 from mqtt_gateway.discovery import BOOST_MINUTES, HOUSE_MODES, PRESETS, Discovery, Topics, encode
 from mqtt_gateway.settings import MqttSettings
 
@@ -84,6 +85,8 @@ class GatewayService:
         base = self.topics.base
         client.subscribe([(f"{base}/room/+/target/set", 1), (f"{base}/room/+/preset/set", 1),
                           (self.topics.house_mode_set, 1), (self.topics.all_configs, 1),
+                          (f"{base}/room/+/contact", 1), (f"{base}/room/+/contact/+", 1),
+                          (f"{base}/presence/+", 1), (self.topics.outdoor_temperature, 1),
                           (f"{base}/room/+/state", 1), (f"{base}/problem/+/state", 1)])
         with self._lock:
             self._published.clear()
@@ -98,9 +101,12 @@ class GatewayService:
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         topic = message.topic
-        if topic.endswith("/set"):
-            if message.retain:
-                return  # a command someone left retained is not a fresh wish
+        if topic.endswith("/set") or inputs.is_input(self.topics, topic):
+            if message.retain or not message.payload:
+                # A command left retained is not a fresh wish, and a retained sensor report is old
+                # news of unknown age (the API already holds the latest report it was given); an
+                # empty one only clears a retained message.
+                return
             self._commands.put((topic, message.payload.decode("utf-8", "replace").strip()))
             return
         with self._lock:
@@ -179,6 +185,8 @@ class GatewayService:
         try:
             if topic == self.topics.house_mode_set:
                 self._house_mode(payload)
+            elif inputs.is_input(self.topics, topic):
+                inputs.forward(self.api, self.topics, topic, payload)
             elif topic.startswith(f"{base}/room/"):
                 room_part, _, action = topic[len(base) + len("/room/"):].partition("/")
                 if not room_part.isdigit():

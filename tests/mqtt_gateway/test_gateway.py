@@ -145,9 +145,9 @@ def test_a_deleted_room_loses_its_entities_also_when_deleted_while_the_gateway_w
     api.request("DELETE", f"/api/rooms/{study['id']}")
     listener.wait_for(lambda m: m.get(t.config("sensor", f"room_{study['id']}_temperature")) == b"",
                       what="study removed")
-    assert listener.messages[t.room_state(study["id"])] == b""
+    listener.wait_for(lambda m: m.get(t.room_state(study["id"])) == b"", what="study's state removed")
     gateway.stop()
-    assert listener.messages[t.availability] == b"offline"
+    listener.wait_for(lambda m: m.get(t.availability) == b"offline", what="offline on stop")
 
     api.request("DELETE", f"/api/rooms/{attic['id']}")
     make_gateway()
