@@ -16,6 +16,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from common.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
+from common.mqtt import make_client
 from mqtt_gateway import inputs
 from mqtt_gateway.discovery import BOOST_MINUTES, HOUSE_MODES, PRESETS, Discovery, Topics, encode
 from mqtt_gateway.settings import MqttSettings
@@ -61,17 +62,9 @@ class GatewayService:
     # --- the broker --------------------------------------------------------------
 
     def _make_client(self) -> mqtt.Client:
-        broker = self.settings.broker
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.settings.client_id,
-                             protocol=mqtt.MQTTv311, clean_session=True)
+        client = make_client(self.settings.broker, self.settings.client_id, self.settings.mqtt_ca_file)
         # The broker says "offline" for us when we vanish without a word (power cut, crash).
         client.will_set(self.topics.availability, "offline", qos=1, retain=True)
-        if broker.username:
-            client.username_pw_set(broker.username, broker.password)
-        context = self.settings.tls_context()
-        if context is not None:
-            client.tls_set_context(context)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

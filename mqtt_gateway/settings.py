@@ -2,42 +2,14 @@
 from __future__ import annotations
 
 import re
-import ssl
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 
+from common.mqtt import BrokerAddress, parse_mqtt_url
 from common.settings import ServiceSettings
 
 # MQTT topic levels may not hold wildcards; a topic prefix of ours is one or more plain levels.
 _TOPIC_PREFIX = re.compile(r"^[^#+/\s][^#+\s]*$")
-
-
-@dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool
-    username: str | None
-    password: str | None
-
-
-def parse_mqtt_url(url: str) -> BrokerAddress:
-    """mqtt://[user[:password]@]host[:port] (port 1883), mqtts://... for TLS (port 8883); ValueError if not."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("mqtt", "mqtts"):
-        raise ValueError("an MQTT URL looks like mqtt://host:1883 or mqtts://user:password@host:8883")
-    if not parts.hostname:
-        raise ValueError("the MQTT URL names no host (mqtt://host:1883)")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"the MQTT URL's port is not a number from 1 to 65535: {exc}") from exc
-    tls = parts.scheme == "mqtts"
-    return BrokerAddress(host=parts.hostname, port=port or (8883 if tls else 1883), tls=tls,
-                         username=unquote(parts.username) if parts.username else None,
-                         password=unquote(parts.password) if parts.password is not None else None)
 
 
 def check_topic_prefix(value: str, name: str) -> str:
@@ -69,7 +41,8 @@ class MqttSettings(ServiceSettings):
     @field_validator("mqtt_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        parse_mqtt_url(value)
+        if parse_mqtt_url(value).path:
+            raise ValueError("the gateway's MQTT URL names a broker, not a topic (mqtt://host:1883)")
         return value.strip()
 
     @field_validator("mqtt_discovery_prefix")
@@ -89,8 +62,3 @@ class MqttSettings(ServiceSettings):
     @property
     def client_id(self) -> str:
         return self.mqtt_client_id or "home-heating-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.mqtt_base_topic)
-
-    def tls_context(self) -> ssl.SSLContext | None:
-        if not self.broker.tls:
-            return None
-        return ssl.create_default_context(cafile=self.mqtt_ca_file or None)
