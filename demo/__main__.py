@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -25,7 +26,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--house", type=Path, default=None, help="a house-description TOML file")
     parser.add_argument("--fresh", action="store_true", help="forget the previous demo's database first")
     parser.add_argument("--strategy", default="zoning", help="control strategy of onoff; default zoning")
+    parser.add_argument("--mqtt", metavar="URL", default=None,
+                        help="an MQTT broker, mqtt://host:1883 (credentials, mqtts:// for TLS): the house in Home "
+                             "Assistant; topics from HEATING_MQTT_DISCOVERY_PREFIX and HEATING_MQTT_BASE_TOPIC")
     args = parser.parse_args(argv)
+    if args.mqtt is not None:
+        from common.mqtt import parse_mqtt_url
+        from mqtt_gateway.settings import check_topic_prefix
+
+        try:
+            if parse_mqtt_url(args.mqtt).path:
+                raise ValueError("--mqtt names the broker only, e.g. mqtt://127.0.0.1:1883")
+            for name in ("HEATING_MQTT_DISCOVERY_PREFIX", "HEATING_MQTT_BASE_TOPIC"):
+                if os.environ.get(name):
+                    check_topic_prefix(os.environ[name], name)
+        except ValueError as exc:
+            parser.error(str(exc))
     if not 0 < args.speed <= 1000:
         parser.error("--speed must be between 0 and 1000")
     if args.start is not None and args.start.tzinfo is None:
@@ -33,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     stack = Stack(StackConfig(speed=args.speed, start=args.start, api_port=args.port, house_file=args.house,
-                              fresh=args.fresh, strategy=args.strategy))
+                              fresh=args.fresh, strategy=args.strategy, mqtt_url=args.mqtt))
     stopping = False
 
     def on_signal(signum, frame):

@@ -62,6 +62,17 @@ class StackConfig:
     build_page: bool = True
     strategy: str = "zoning"
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: A broker (mqtt://host:port): the house in Home Assistant through mqtt_gateway, and the
+    #: meter's telegrams through it as dsmr-reader would publish them. None: no MQTT.
+    mqtt_url: str | None = None
+    mqtt_discovery_prefix: str = field(default_factory=lambda: os.environ.get("HEATING_MQTT_DISCOVERY_PREFIX")
+                                       or "homeassistant")
+    mqtt_base_topic: str = field(default_factory=lambda: os.environ.get("HEATING_MQTT_BASE_TOPIC") or "heating")
+
+    @property
+    def p1_topic(self) -> str:
+        # Under the base topic, not dsmr-reader's own dsmr/raw: a real meter may publish there.
+        return f"{self.mqtt_base_topic}/dsmr/raw"
 
 
 @dataclass
@@ -262,8 +273,21 @@ class Stack:
             HEATING_SPOOL_DIR=str(spool),
             HEATING_INTERVAL_S="60",
         ))
+        meter = f"tcp://127.0.0.1:{self.ports['p1']}"
+        mqtt_children = []
+        if self.config.mqtt_url:
+            broker = self.config.mqtt_url.rstrip("/")
+            mqtt_children.append(self._spawn("dsmr_relay", [sys.executable, "-m", "demo.dsmr_relay", "--from", meter,
+                                                            "--to", f"{broker}/{self.config.p1_topic}"], self._env()))
+            mqtt_children.append(self._spawn("mqtt_gateway", [sys.executable, "-m", "mqtt_gateway", "run"], self._env(
+                HEATING_MQTT_URL=broker,
+                HEATING_MQTT_DISCOVERY_PREFIX=self.config.mqtt_discovery_prefix,
+                HEATING_MQTT_BASE_TOPIC=self.config.mqtt_base_topic,
+                HEATING_MQTT_PUBLISH_S="10",
+            )))
+            meter = f"{broker}/{self.config.p1_topic}"
         p1 = self._spawn("p1_reader", [sys.executable, "-m", "p1_reader", "run"], self._env(
-            HEATING_P1_URL=f"tcp://127.0.0.1:{self.ports['p1']}",
+            HEATING_P1_URL=meter,
             HEATING_SPOOL_DIR=str(spool),
         ))
         onoff = self._spawn("onoff", [sys.executable, "-m", "onoff", "run"], self._env(
@@ -277,7 +301,7 @@ class Stack:
             HEATING_WATCH_INTERVAL_S="60",
         ))
         time.sleep(1.0)
-        for child in (reader, p1, onoff, watch):
+        for child in (reader, p1, onoff, watch, *mqtt_children):
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
                                  f"see {child.log_path}:\n{_tail(child.log_path)}")
@@ -289,4 +313,6 @@ class Stack:
             "api docs": f"{self.api_url}/api/docs",
             "simulated house": f"{self.sim_url}/health",
             "database": self.database_url,
+            **({"mqtt": f"{self.config.mqtt_url} (discovery under {self.config.mqtt_discovery_prefix}/, "
+                        f"topics under {self.config.mqtt_base_topic}/)"} if self.config.mqtt_url else {}),
         }

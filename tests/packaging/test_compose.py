@@ -100,12 +100,13 @@ def test_env_example_comments_every_key_and_marks_secrets():
 def _setting_names() -> set[str]:
     from controller_api.settings import ApiSettings
     from db.settings import DatabaseSettings
+    from mqtt_gateway.settings import MqttSettings
     from onoff.settings import OnoffSettings
     from p1_reader.settings import P1Settings
     from thermostat_reader.settings import ReaderSettings
 
     names = set()
-    for settings in (ApiSettings, DatabaseSettings, OnoffSettings, P1Settings, ReaderSettings):
+    for settings in (ApiSettings, DatabaseSettings, MqttSettings, OnoffSettings, P1Settings, ReaderSettings):
         names |= {f"HEATING_{field.upper()}" for field in settings.model_fields}
     return names
 
@@ -175,7 +176,8 @@ class Stand_ins:
                 value = str(Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test" / value.lstrip("/"))
             if "${" in value:
                 # From the user's .env; here a local stand-in (never the LAN address of the example).
-                value = {"HEATING_P1_URL": f"tcp://127.0.0.1:{self.port('2001')}"}[key]
+                value = {"HEATING_P1_URL": f"tcp://127.0.0.1:{self.port('2001')}",
+                         "HEATING_MQTT_URL": f"mqtt://127.0.0.1:{self.port('1883')}"}[key]
             env[key] = value
         env["HEATING_BRIDGE_PORT"] = self.port("8091")
         # Each container has a spool of its own; two services never share one.
@@ -186,9 +188,9 @@ class Stand_ins:
 ONE_SHOT = {"migrate", "provision"}
 # Needs hardware this machine does not have: the Pi's Bluetooth, a P1 cable.
 HARDWARE = {"thermostat_reader", "p1_reader_serial"}
-NOT_PYTHON = {"db", "web", "grafana", "nefit"}
+NOT_PYTHON = {"db", "web", "grafana", "nefit", "mosquitto"}
 ORDER = ["migrate", "api", "watch", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
-         "p1_reader_demo", "thermostat_reader", "p1_reader_serial"]
+         "p1_reader_demo", "thermostat_reader", "p1_reader_serial", "mqtt_gateway"]
 
 
 def test_order_covers_every_python_service():
@@ -199,11 +201,14 @@ def test_order_covers_every_python_service():
 def started(pg_server_url, migrated_template):
     """Every Python service's command, started in order; yields name → (process or return code, log)."""
     from tests.conftest import SERVICE_TOKEN, _create_database, _drop_database
+    from tests.mosquitto import Mosquitto
 
     name, url = _create_database(pg_server_url)
     api_port = free_port()
     stand_ins = Stand_ins(url, f"http://127.0.0.1:{api_port}", SERVICE_TOKEN)
     stand_ins.ports["8000"] = api_port
+    broker = Mosquitto().start()  # the household's broker
+    stand_ins.ports["1883"] = broker.port
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     results: dict[str, tuple] = {}
@@ -241,6 +246,7 @@ def started(pg_server_url, migrated_template):
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
         _drop_database(pg_server_url, name)
+        broker.close()
         shutil.rmtree(logs.parent, ignore_errors=True)
 
 
