@@ -5,16 +5,23 @@ fixture starts one in a temporary folder and stops it afterwards. ``.ci/run`` in
 """
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
+
 from db.local_cluster import free_port
+
+_ids = itertools.count()
 
 
 def find_mosquitto() -> str | None:
@@ -93,3 +100,74 @@ class Mosquitto:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Listener:
+    """An MQTT client that keeps the newest payload of every topic under some prefixes."""
+
+    def __init__(self, url_host: str, port: int, prefixes: list[str], username=None, password=None):
+        self.messages: dict[str, bytes] = {}
+        self.closed = False
+        self.seen: list[tuple[str, bytes, bool]] = []
+        self._cond = threading.Condition()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-listener-{os.getpid()}-{next(_ids)}")
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.on_message = self._on_message
+        self.client.on_connect = lambda c, *_: c.subscribe([(f"{p}/#", 1) for p in prefixes])
+        self.client.connect(url_host, port)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message) -> None:
+        with self._cond:
+            self.messages[message.topic] = message.payload
+            self.seen.append((message.topic, message.payload, bool(message.retain)))
+            self._cond.notify_all()
+
+    def wait_for(self, predicate, timeout: float = 15.0, what: str = "a message"):
+        """Waits until ``predicate(messages)`` is truthy and returns it."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                result = predicate(self.messages)
+                if result:
+                    return result
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out waiting for {what}; have {sorted(self.messages)}")
+                self._cond.wait(left)
+
+    def json(self, topic: str, timeout: float = 15.0, where=lambda doc: True) -> dict:
+        def found(messages):
+            payload = messages.get(topic)
+            if payload:
+                doc = json.loads(payload)
+                return doc if where(doc) else None
+            return None
+
+        return self.wait_for(found, timeout, what=topic)
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def clear_retained(self) -> None:
+        """Leaves the broker without retained messages of the test."""
+        for topic, payload in list(self.messages.items()):
+            if payload:
+                self.publish(topic, "", retain=True)
+
+    def close(self) -> None:
+        self.closed = True
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def wait_until(predicate, timeout_s: float = 15.0, what: str = "a condition"):
+    """Polls ``predicate`` until it is truthy and returns its value."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,8 +21,7 @@ import requests
 
 from demo.stack import Stack, StackConfig
 from mqtt_gateway.discovery import Topics
-from tests.mosquitto import Mosquitto
-from tests.mqtt_gateway.conftest import Listener
+from tests.mosquitto import Listener, Mosquitto, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -50,16 +48,6 @@ def demo():
         listener.close()
         broker.close()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _wait(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _status(stack) -> dict:
@@ -94,7 +82,7 @@ def test_telegrams_reach_the_database_through_mqtt(demo):
         with psycopg.connect(stack.database_url) as conn:
             return conn.execute("SELECT count(*) FROM electricity_readings").fetchone()[0]
 
-    _wait(lambda: counted() >= 2, 120, "electricity readings from MQTT telegrams")
+    wait_until(lambda: counted() >= 2, 120, "electricity readings from MQTT telegrams")
     log = (stack.config.workdir / "logs" / "p1_reader.log").read_text(errors="replace")
     assert f"Reading P1 telegrams from {stack.config.mqtt_url}/{t.base}/dsmr/raw" in log
 
@@ -103,16 +91,16 @@ def test_a_temperature_then_a_window_contact_over_mqtt(demo):
     stack, t, listener = demo
     living = _room(stack, "Living room")
     listener.publish(t.room_target_set(living["id"]), "23.5")
-    _wait(lambda: _room(stack, "Living room")["target_c"] == 23.5, 30, "the target from MQTT")
+    wait_until(lambda: _room(stack, "Living room")["target_c"] == 23.5, 30, "the target from MQTT")
     room = _room(stack, "Living room")
     assert room["target_source"] == "override" and room["override"]["ends_at"] == room["next_switch_point"]["at"]
     # Below 23.5 °C the loop opens the valves; the simulated valves confirm it.
-    _wait(lambda: all((v["state"] or {}).get("state") == "open" for v in _room(stack, "Living room")["valves"]),
+    wait_until(lambda: all((v["state"] or {}).get("state") == "open" for v in _room(stack, "Living room")["valves"]),
           180, "the living room's valves open")
     listener.json(t.room_state(living["id"]), timeout=60, where=lambda s: s["hvac_action"] == "heating")
     listener.publish(t.room_contact(living["id"], "balcony door"), '{"contact": false}')  # zigbee2mqtt: open
-    _wait(lambda: _room(stack, "Living room")["window_open"], 30, "the window open in the API")
-    closed = _wait(lambda: (r := _room(stack, "Living room")) and all(
+    wait_until(lambda: _room(stack, "Living room")["window_open"], 30, "the window open in the API")
+    closed = wait_until(lambda: (r := _room(stack, "Living room")) and all(
         (v["state"] or {}).get("state") == "closed" for v in r["valves"]) and r, 180, "the valves closed")
     for valve in closed["valves"]:
         assert valve["state"]["until"] is not None  # an expiring setting, as every command
@@ -122,19 +110,19 @@ def test_a_temperature_then_a_window_contact_over_mqtt(demo):
     assert any("contact reports open" in reason for reason in reasons), reasons
     listener.json(t.room_state(living["id"]), timeout=60, where=lambda s: s["hvac_action"] == "idle")
     listener.publish(t.room_contact(living["id"], "balcony door"), '{"contact": true}')
-    _wait(lambda: not _room(stack, "Living room")["window_open"], 30, "the window closed again")
+    wait_until(lambda: not _room(stack, "Living room")["window_open"], 30, "the window closed again")
 
 
 def test_everyone_leaving_makes_the_house_away(demo):
     stack, t, listener = demo
     listener.publish(t.presence("anna"), "home")
     listener.publish(t.presence("bob"), "home")
-    _wait(lambda: len(requests.get(f"{stack.api_url}/api/presence", timeout=10).json()["people"]) == 2, 30,
+    wait_until(lambda: len(requests.get(f"{stack.api_url}/api/presence", timeout=10).json()["people"]) == 2, 30,
           "two people home")
     listener.publish(t.presence("anna"), "not_home")
     listener.publish(t.presence("bob"), "not_home")
-    _wait(lambda: _status(stack)["house_mode"]["mode"] == "away", 30, "the house away")
+    wait_until(lambda: _status(stack)["house_mode"]["mode"] == "away", 30, "the house away")
     listener.json(t.house_state, timeout=60, where=lambda s: s["mode"] == "away")
     # Home Assistant's select brings it back.
     listener.publish(t.house_mode_set, "home")
-    _wait(lambda: _status(stack)["house_mode"]["mode"] == "home", 30, "the house home")
+    wait_until(lambda: _status(stack)["house_mode"]["mode"] == "home", 30, "the house home")

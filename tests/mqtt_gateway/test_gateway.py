@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta
 
 from mqtt_gateway.discovery import Topics
-from tests.mqtt_gateway.conftest import Listener
+from tests.mosquitto import Listener
 
 
 def _topics(prefixes) -> Topics:
@@ -233,3 +233,15 @@ def test_bad_settings_are_named_and_exit_2(tmp_path):
                                 capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         assert key[len("HEATING_"):].lower() in result.stderr
+
+
+def test_an_api_that_does_not_answer_makes_the_entities_unavailable(house, api_server, make_gateway, listener,
+                                                                    prefixes):
+    t = _topics(prefixes)
+    gateway = make_gateway()
+    _online(listener, t)
+    api_server.stop()
+    listener.wait_for(lambda m: m.get(t.availability) == b"offline", what="offline without the API")
+    assert gateway.thread.is_alive()
+    # The last state stays retained: Home Assistant shows it greyed out, not as something new.
+    assert json.loads(listener.messages[t.room_state(house["room"])])["temperature_c"] == 19.4

@@ -1,7 +1,6 @@
 """Sensors of the home over MQTT, through the gateway and the API into the control loop's decision."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -12,16 +11,7 @@ from onoff import engine
 from onoff.config import ControlConfig
 from onoff.strategies import make_strategy
 from onoff.weather import with_outdoor_sensor
-
-
-def _wait(predicate, timeout=15.0, what="the API"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.mosquitto import wait_until
 
 
 @pytest.fixture
@@ -40,7 +30,7 @@ def test_a_window_contact_over_mqtt_closes_the_rooms_valves(house, online, liste
     api, room = house["api"], house["room"]
     # zigbee2mqtt's door sensor: contact false means open.
     listener.publish(online.room_contact(room, "balcony"), '{"contact": false, "battery": 90}')
-    entry = _wait(lambda: (r := _room(api, room))["window_open"] and r, what="the window open")
+    entry = wait_until(lambda: (r := _room(api, room))["window_open"] and r, what="the window open")
     assert entry["contacts"][0]["name"] == "balcony" and entry["contacts"][0]["source"] == "mqtt"
     listener.json(online.room_state(room), where=lambda s: s["window_open"] is True)
     status = api.get("/api/status")
@@ -51,26 +41,26 @@ def test_a_window_contact_over_mqtt_closes_the_rooms_valves(house, online, liste
     [command] = result.valve_commands
     assert command.mode == "away" and command.target_c == ControlConfig().closed_target_c and command.until > now
     listener.publish(online.room_contact(room, "balcony"), "OFF")
-    _wait(lambda: not _room(api, room)["window_open"], what="the window closed")
+    wait_until(lambda: not _room(api, room)["window_open"], what="the window closed")
 
 
 def test_everyone_leaving_over_mqtt_makes_the_house_away(house, online, listener):
     api = house["api"]
     listener.publish(online.presence("anna"), "home")
     listener.publish(online.presence("bob"), "home")
-    _wait(lambda: len(api.get("/api/presence")["people"]) == 2, what="two people")
+    wait_until(lambda: len(api.get("/api/presence")["people"]) == 2, what="two people")
     listener.publish(online.presence("anna"), "not_home")
     listener.publish(online.presence("bob"), "work")  # a Home Assistant zone: not home
-    _wait(lambda: api.get("/api/mode")["mode"] == "away", what="the house away")
+    wait_until(lambda: api.get("/api/mode")["mode"] == "away", what="the house away")
     listener.json(online.house_state, where=lambda s: s["mode"] == "away")
     listener.publish(online.presence("bob"), '{"home": true}')
-    _wait(lambda: api.get("/api/mode")["mode"] == "home", what="the house home")
+    wait_until(lambda: api.get("/api/mode")["mode"] == "home", what="the house home")
 
 
 def test_an_outdoor_thermometer_over_mqtt_is_the_weather(house, online, listener):
     api = house["api"]
     listener.publish(online.outdoor_temperature, '{"temperature": -2.5, "humidity": 80}')
-    status = _wait(lambda: (s := api.get("/api/status"))["outdoor"] and s, what="the outdoor reading")
+    status = wait_until(lambda: (s := api.get("/api/status"))["outdoor"] and s, what="the outdoor reading")
     assert status["outdoor"]["temperature_c"] == -2.5
     assert with_outdoor_sensor({"outdoor_temp_c": 5.0}, status)["outdoor_temp_c"] == -2.5
 
@@ -85,7 +75,7 @@ def test_retained_and_unreadable_reports_change_nothing(house, make_gateway, lis
     listener.publish(t.room_contact(room), "ajar")
     listener.publish(t.outdoor_temperature, "cold")
     listener.publish(t.presence("anna"), "home")  # a marker: reports are handled in order
-    _wait(lambda: api.get("/api/presence")["people"], what="the marker")
+    wait_until(lambda: api.get("/api/presence")["people"], what="the marker")
     assert _room(api, room)["contacts"] == [] and api.get("/api/status")["outdoor"] is None
 
 
