@@ -29,7 +29,7 @@ def find_mosquitto() -> str | None:
         (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
 
 
-def _readable_by_broker(folder: Path, path: Path) -> None:
+def readable_by_broker(folder: Path, path: Path) -> None:
     """Started as root, mosquitto reads its password file as the user "mosquitto" (Debian's package)."""
     if os.geteuid() != 0:
         return
@@ -60,7 +60,7 @@ class Mosquitto:
                 subprocess.run(["mosquitto_passwd", "-b", str(passwords), user, password], check=True,
                                capture_output=True)
             passwords.chmod(0o600)
-            _readable_by_broker(self.folder, passwords)
+            readable_by_broker(self.folder, passwords)
             lines += ["allow_anonymous false", f"password_file {passwords}"]
         else:
             lines.append("allow_anonymous true")
