@@ -130,6 +130,34 @@ def test_services_restart_and_database_is_healthchecked():
     assert set(SERVICES["simulator"]["profiles"]) == {"demo"}
 
 
+
+def _build_key(service: dict) -> tuple:
+    build = service.get("build") or {}
+    return (build.get("context"), build.get("dockerfile", "Dockerfile"),
+            tuple(sorted((build.get("args") or {}).items())))
+
+
+def test_one_tag_is_one_build():
+    """Two services that tag the same image must build it alike, or whichever builds last wins."""
+    builds: dict[str, set] = {}
+    for name, service in SERVICES.items():
+        if service.get("build"):
+            builds.setdefault(service["image"], set()).add(_build_key(service))
+    clashing = {image: keys for image, keys in builds.items() if len(keys) > 1}
+    assert not clashing, clashing
+    assert SERVICES["simulator"]["image"] != SERVICES["provision"]["image"]
+    assert SERVICES["simulator"]["build"]["args"]["EXTRAS"] == "sim"
+
+
+def test_serial_reader_may_open_the_port():
+    """/dev/ttyUSB* is root:dialout on Raspberry Pi OS and Debian; the services run as user heating."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER heating$", dockerfile, re.M)
+    assert re.search(r"useradd [^\n]*--groups dialout", dockerfile)
+    service = SERVICES["p1_reader_serial"]
+    assert service["devices"] and "dialout" in service["group_add"]
+
+
 # Each command, started here -------------------------------------------------
 
 class Stand_ins:
@@ -287,3 +315,14 @@ def test_onoff_healthcheck_passes_against_the_running_loop(started):
     assert done.returncode == 0, done.stderr + log_path.read_text()[-3000:]
     assert "healthy" in done.stdout
     assert process.poll() is None
+
+
+def test_readme_backup_cron_line_works_under_cron():
+    """cron turns a bare % into a line end and starts in $HOME, where no compose file is."""
+    readme = (ROOT / "README.md").read_text()
+    lines = [line for line in readme.splitlines() if re.match(r"^[\d*/,-]+ [\d*/,-]+ [\d*/,-]+ [\d*/,-]+ [\d*/,-]+ ", line)]
+    assert lines, "the README gives no crontab line for the backup"
+    for line in lines:
+        command = line.split(" ", 5)[5]
+        assert re.search(r"(?<!\\)%", command) is None, line
+        assert command.startswith("cd ") and "&&" in command, line
