@@ -214,7 +214,7 @@ class Stand_ins:
 ONE_SHOT = {"migrate", "provision"}
 # Needs hardware this machine does not have: the Pi's Bluetooth, a P1 cable.
 HARDWARE = {"thermostat_reader", "p1_reader_serial"}
-NOT_PYTHON = {"db", "web", "grafana", "nefit"}
+NOT_PYTHON = {"db", "web", "grafana", "nefit", "backup"}
 ORDER = ["migrate", "api", "watch", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
          "p1_reader_demo", "thermostat_reader", "p1_reader_serial"]
 
@@ -317,12 +317,14 @@ def test_onoff_healthcheck_passes_against_the_running_loop(started):
     assert process.poll() is None
 
 
-def test_readme_backup_cron_line_works_under_cron():
-    """cron turns a bare % into a line end and starts in $HOME, where no compose file is."""
+
+def test_backup_service_runs_the_tested_script_against_the_database():
+    """tests/db/test_backup_restore.py runs docker/backup/heating-backup; this is the service that runs it."""
+    service = SERVICES["backup"]
+    assert service["image"] == SERVICES["db"]["image"], "pg_dump must be the server's own version"
+    assert service["entrypoint"][-1] == "/usr/local/bin/heating-backup" and service["command"] == ["schedule"]
+    assert "./docker/backup/heating-backup:/usr/local/bin/heating-backup:ro" in service["volumes"]
+    assert service["environment"]["PGHOST"] == "db" and service["depends_on"]["db"]["condition"] == "service_healthy"
     readme = (ROOT / "README.md").read_text()
-    lines = [line for line in readme.splitlines() if re.match(r"^[\d*/,-]+ [\d*/,-]+ [\d*/,-]+ [\d*/,-]+ [\d*/,-]+ ", line)]
-    assert lines, "the README gives no crontab line for the backup"
-    for line in lines:
-        command = line.split(" ", 5)[5]
-        assert re.search(r"(?<!\\)%", command) is None, line
-        assert command.startswith("cd ") and "&&" in command, line
+    assert "docker compose run --rm backup once" in readme
+    assert "docker compose run --rm backup restore /backups/" in readme
