@@ -139,6 +139,7 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     endOverride: (roomId) => del(`/rooms/${roomId}/override`),
     boost: (roomId, minutes) => post(`/rooms/${roomId}/boost`, { minutes }),
     history: (roomId, fromIso, toIso) => get(`/rooms/${roomId}/history`, { from: fromIso, to: toIso }),
+    gas: (params) => get('/gas', params),
     thermometers: () => get('/thermometers'),
     heardThermometers: () => get('/thermometers/heard'),
     createThermometer: (thermometer) => post('/thermometers', thermometer),

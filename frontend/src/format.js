@@ -103,21 +103,47 @@ export function targetReason(room, now = new Date()) {
   return SOURCE_WORDS[source] ? t(SOURCE_WORDS[source]) : source ? String(source) : t('unknown')
 }
 
-/** A valve's confirmed state in words. */
+/**
+ * A valve's confirmed state in words: whether it is open comes from the
+ * position it reported ("open, 100 %", "closed, 0 %"), not from what it was
+ * told; the kind of setting and until when follow.
+ */
 export function valveStateWords(valve, now = new Date()) {
   const state = valve?.state
   if (!state) return t('no confirmed state yet')
-  const pct = state.valve_pct !== null && state.valve_pct !== undefined ? ` (${state.valve_pct}\u00a0%)` : ''
+  if (state.state === 'unknown') return t('state unknown')
   // A setting the valve holds only until `until`, after which it follows its own week program.
   if (state.until && new Date(state.until).getTime() <= now.getTime()) {
     return t('on its own program since {when}', { when: formatWhen(state.until, now) })
   }
-  const until = state.until ? t(' until {time}', { time: formatClock(state.until) }) : ''
-  if (state.mode === 'auto') return t('on its own program (the room’s schedule)') + pct
-  if (state.state === 'open') return t('open') + until + pct
-  if (state.state === 'closed') return t('closed') + until + pct
-  if (state.state === 'target') return t('set to {temp}', { temp: formatTemp(state.target_c) }) + until + pct
-  return t('state unknown')
+  const pct = state.valve_pct === null || state.valve_pct === undefined ? null : Math.round(Number(state.valve_pct))
+  const position = pct === null ? null : pct > 0 ? t('open, {pct}', { pct: formatPct(pct) }) : t('closed, {pct}', { pct: formatPct(0) })
+  const parts = []
+  if (state.mode === 'auto') parts.push(t('on its own program'), position)
+  else if (state.state === 'target') parts.push(t('holding {temp}', { temp: formatTemp(state.target_c) }), position)
+  else parts.push(position || (state.state === 'open' ? t('open') : state.state === 'closed' ? t('closed') : t('state unknown')))
+  if (state.until) parts.push(t('until {time}', { time: formatClock(state.until) }))
+  return parts.filter(Boolean).join(', ')
+}
+
+export const BOILER_DOING = {
+  'central heating': 'burning for the radiators',
+  'hot water': 'heating tap water',
+  off: 'not burning',
+}
+
+/**
+ * The boiler as it reported itself: what it is doing (its own indicator),
+ * whether it was asked for heat, and a flow temperature only when it reports
+ * one (`setpoint_c` is the boiler's own room setpoint, not a flow temperature).
+ */
+export function boilerWords(boiler) {
+  if (!boiler || !boiler.time) return t('no state reported yet')
+  const doing = BOILER_DOING[boiler.indicator]
+  const parts = [doing ? t(doing) : t('has not said whether it burns')]
+  parts.push(boiler.heat_demand ? t('asked for heat') : t('not asked for heat'))
+  if (boiler.flow_temp_c !== null && boiler.flow_temp_c !== undefined) parts.push(t('flow {temp}', { temp: formatTemp(boiler.flow_temp_c, 0) }))
+  return parts.join(', ')
 }
 
 /** Battery at or below this is worth a warning (a CR2032 near its end). */

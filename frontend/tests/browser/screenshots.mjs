@@ -11,6 +11,7 @@ const views = [
   ['schedule', `#/rooms/${env.house.living}/schedule`, '[data-test=daybar]'],
   ['history-day', `#/rooms/${env.house.living}/history`, '[data-test=temp-line]'],
   ['setup', '#/setup', '[data-test=section-room]'],
+  ['gas', '#/gas', '[data-test=gas-bar]'],
 ]
 
 await run('screenshots', async ({ newPage }) => {

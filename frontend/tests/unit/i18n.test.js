@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import NL from '../../src/i18n/nl.js'
 import { language, pickLanguage, setLanguage, t, tn } from '../../src/i18n.js'
-import { formatClock, formatMoney, formatTemp, SOURCE_WORDS, formatAge } from '../../src/format.js'
+import { BOILER_DOING, formatClock, formatMoney, formatTemp, SOURCE_WORDS, formatAge } from '../../src/format.js'
 import { DEVICE_WORDS, PROBLEM_WORDS } from '../../src/problems.js'
 import { WEEKDAYS, WEEKDAYS_SHORT, validateDays } from '../../src/schedule.js'
 
@@ -32,9 +32,9 @@ function literalKeys() {
 
 // Strings kept in tables and passed to t() by value.
 const TABLE_KEYS = [
-  ...WEEKDAYS, ...WEEKDAYS_SHORT, ...Object.values(SOURCE_WORDS), ...Object.values(DEVICE_WORDS),
+  ...WEEKDAYS, ...WEEKDAYS_SHORT, ...Object.values(SOURCE_WORDS), ...Object.values(BOILER_DOING), ...Object.values(DEVICE_WORDS),
   ...Object.values(PROBLEM_WORDS).flatMap((w) => [w.title, w.advice]),
-  'Rooms', 'Schedules', 'History', 'Setup', 'Now', 'Schedule',
+  'Rooms', 'Schedules', 'History', 'Setup', 'Now', 'Schedule', 'Gas', 'By day', 'By week', 'By month',
 ]
 
 const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
