@@ -117,6 +117,9 @@ class House:
                  for h in range(8 * 24, 0, -1)]
         meter.append({"time": (now - timedelta(minutes=1)).isoformat(), "gas_m3": round(1000 + 0.12 * 8 * 24 + 0.1, 3)})
         self.call("POST", "/api/meter-readings", {"gas": meter})
+        self.call("POST", "/api/weather", {"time": (now - timedelta(minutes=5)).isoformat(), "outdoor_temp_c": 4.6,
+                                           "forecast": [{"time": (now + timedelta(hours=h)).isoformat(),
+                                                         "temperature_c": round(4.6 - 0.3 * h, 1)} for h in range(1, 25)]})
         self.call("POST", "/api/boiler/state", {"time": now.isoformat(), "heat_demand": True, "user_mode": "manual",
                                                 "setpoint_c": 60.0, "indicator": "central heating",
                                                 "reason": "the living room is below its target"})
@@ -290,6 +293,8 @@ def test_the_overview_and_the_gas_view_show_what_the_api_measured(house, screens
     boiler = _shown(output, "BOILER")
     assert boiler.startswith("Boiler: burning for the radiators, asked for heat, checked ") and "flow" not in boiler
     assert _shown(output, "VALVE").startswith("open, 100\u00a0%, checked ")
+    assert _shown(output, "OUTDOOR") == "4.6\u00a0°C"
+    assert _shown(output, "OUTDOOR_RANGE") == "Next 24 hours: -2.6\u00a0°C to 4.3\u00a0°C"
     for size in ("phone", "desktop"):
         assert _shown(output, f"BARS_DAY_{size}") == "14"
         tooltip = _shown(output, f"TOOLTIP_HOVER_{size}")

@@ -358,4 +358,11 @@ export default {
   'Per room by day, week and month': 'Per kamer per dag, week en maand',
   Today: 'Vandaag',
   'This month': 'Deze maand',
+
+  // Weather
+  Outside: 'Buiten',
+  'at {time}': 'om {time}',
+  'Next 24 hours: {low} to {high}': 'Komende 24 uur: {low} tot {high}',
+  Forecast: 'Verwachting',
+  'No forecast yet: the control loop records it once it has fetched one.': 'Nog geen verwachting: de regeling legt die vast zodra ze er een heeft opgehaald.',
 }

@@ -17,6 +17,8 @@ await run('gas', async ({ newPage }) => {
   say('GAS_MONTH', await text(page, '[data-test=gas-month]'))
   say('GAS_LIVING_MONTH', await text(page, `[data-test=gas-summary-rooms] tr[data-room-id="${env.house.living}"] td:last-child`))
   say('BOILER', await text(page, '[data-test=boiler]'))
+  say('OUTDOOR', await text(page, '[data-test=outdoor-temp]'))
+  say('OUTDOOR_RANGE', await text(page, '[data-test=weather] .weather-now + p'))
   say('VALVE', await text(page, `[data-room-id="${env.house.living}"] .devices dd:last-of-type`))
 
   for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
