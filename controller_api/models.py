@@ -254,6 +254,17 @@ class BoilerStateIn(Model):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class ForecastHourIn(Model):
+    time: Instant
+    temperature_c: float | None = Field(default=None, ge=-60, le=60)
+
+
+class WeatherIn(Model):
+    time: Instant
+    outdoor_temp_c: float | None = Field(default=None, ge=-60, le=60)
+    forecast: list[ForecastHourIn] = Field(default_factory=list, max_length=72)
+
+
 class DecisionIn(Model):
     time: Instant
     room_id: int | None = None
