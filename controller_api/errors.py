@@ -23,6 +23,8 @@ class ApiProblem(Exception):
         self.status = status
         self.detail = detail
         self.errors = errors
+        #: Extra response headers, e.g. Retry-After.
+        self.headers: dict[str, str] = {}
 
 
 _TITLES = {422: "Unprocessable Content"}  # RFC 9110's name for it
@@ -102,7 +104,9 @@ def _database_problem(exc: psycopg.Error):
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem):
-        return problem(exc.status, exc.detail, exc.errors)
+        response = problem(exc.status, exc.detail, exc.errors)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
