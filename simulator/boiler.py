@@ -15,6 +15,7 @@ http-server relays: paths under ``/heatingCircuits/hc1/...``, the
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 
@@ -97,6 +98,17 @@ class NefitBoiler:
         if self.override_on:
             return self.override_temp_c
         return float(self.clock_program.table[week_minute])
+
+    def raise_comfort(self, raise_k: float) -> None:
+        """Turn the clock program's comfort periods (every value above its lowest) up by ``raise_k``,
+        as a household does at the thermostat when rooms are cold."""
+        points = self.clock_program.points
+        if not points or raise_k == 0:
+            return
+        low = min(p.value for p in points)
+        raised = tuple(dataclasses.replace(p, value=min(SETPOINT_MAX_C, p.value + raise_k)) if p.value > low else p
+                       for p in points)
+        self.clock_program = WeekSchedule(raised, self.clock_program.default)
 
     def program_setpoint_c(self, week_minute: int | None = None) -> float:
         """What the boiler's own clock program asks for now (whatever the user mode)."""

@@ -49,7 +49,9 @@ class Boundary:
     ghi_wm2: np.ndarray
     internal_w: np.ndarray  # minutes × rooms
     target_c: np.ndarray  # minutes × rooms
-    occupied: np.ndarray  # minutes × rooms (comfort periods of the schedule)
+    #: minutes × rooms: the comfort periods of the schedule (above its lowest value), where cold
+    #: and warmth are scored; a room with a flat schedule (the hall) has none.
+    occupied: np.ndarray
     #: minutes × rooms: above this a room is too warm (``upper_comfort_c``); derived when not given.
     upper_c: np.ndarray | None = None
 
@@ -73,8 +75,8 @@ def boundary(sim: SimulatedHouse, start: datetime, minutes: int) -> Boundary:
     week = local_week_minutes(times, sim.zone)
     internal = np.stack([g.values(week) for g in sim.gain_schedules], axis=1)
     targets = np.stack([np.maximum(s.values(week), FROST_C) for s in sim.schedules], axis=1)
-    occupied = np.stack([(s.values(week) > s.table.min()) if s.table.min() < s.table.max()
-                         else np.ones(minutes, dtype=bool) for s in sim.schedules], axis=1)
+    # A room with a flat schedule (the hall) has no comfort period, so it is never occupied.
+    occupied = np.stack([s.values(week) > s.table.min() for s in sim.schedules], axis=1)
     sun = np.stack([w[f"poa_{o}_wm2"] for o in ORIENTATION_ORDER], axis=1)
     return Boundary(times, week, w["temp_c"], sun, w["ghi_wm2"], internal, targets, occupied)
 
@@ -336,6 +338,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     start = start.astimezone(timezone.utc)
     sim = sim or SimulatedHouse(house, start)
     write_valve_programs(sim, start)
+    sim.boiler.raise_comfort(getattr(controller, "clock_program_raise_k", 0.0))
     warm = int(round(warmup_days * 1440))
     total = warm + int(round(test_days * 1440))
     b = boundary(sim, start, total)
