@@ -28,6 +28,7 @@ from scipy import sparse
 from scipy.linalg import expm
 from scipy.optimize import linprog
 
+from simulator.boiler import condensing_efficiency
 from simulator.house import House
 from simulator.runner import Boundary
 from simulator.thermal import DESIGN_DROP_K, NOMINAL_DT_K, RADIATOR_EXPONENT, build_network
@@ -115,6 +116,9 @@ class Bound:
         self.q_max = net.radiator_nominal_w[None, :] * (dt_k / NOMINAL_DT_K) ** RADIATOR_EXPONENT
         self.p_max = boiler.power_max_kw * 1000.0
         self.targets = targets
+        # Gas per kWh of heat: the boiler's condensing efficiency at the return temperature of the
+        # heating curve's water (supply − the design drop), at half its power.
+        self.efficiency = np.array([condensing_efficiency(float(t), 0.5) for t in supply - DESIGN_DROP_K])
         self.unvalved = np.array([r.open_radiator_w > 0 and not r.valves for r in house.rooms])
         # Variables per step t: x_{t+1} (2n), q_t (n, kW), cold_{t+1} (n), each room's occupied cold
         # summed up to t (n) and the pump's share p_t (1). The running sums keep every row short: one
@@ -165,9 +169,9 @@ class Bound:
                                    sparse.kron(sparse.identity(steps), power)]).tocsr()
         self.b_ub = np.concatenate([-targets.ravel(), np.zeros(steps * int((~self.unvalved).sum())),
                                     np.full(steps, self.p_max / 1000.0)])
-        cost = np.zeros(width)
-        cost[iq:ic] = hours  # kWh of heat per kW
-        self.cost = np.tile(cost, steps)
+        cost = np.zeros((steps, width))
+        cost[:, iq:ic] = hours / self.efficiency[:, None]  # kWh of gas per kW of heat
+        self.cost = cost.ravel()
         lower = np.zeros((steps, width))
         upper = np.full((steps, width), np.inf)
         lower[:, :2 * n] = -np.inf
@@ -190,10 +194,9 @@ class Bound:
         if result.status != 0:
             raise BoundError(f"no heating reaches {float(budget.mean()):.2f} Kh per room: {result.message}")
         z = result.x.reshape(self.steps, self.width)
-        heat_kwh = float(result.fun)
+        heat_kwh = float(z[:, 2 * n:3 * n].sum() * self.step_s / 3600.0)
         per_room = z[-1, 4 * n:5 * n].copy()
-        boiler = self.house.boiler
-        gas = heat_kwh / boiler.efficiency / boiler.gas_kwh_per_m3
+        gas = float(result.fun) / self.house.boiler.gas_kwh_per_m3
         return BoundResult(float(per_room.mean()), heat_kwh, gas, z[:, :n].copy(), per_room, z[:, 5 * n].copy(),
                            z[:, 2 * n:3 * n].copy())
 
