@@ -181,7 +181,7 @@ def _print_report(report: dict) -> None:
         ("discomfort (Kh/room)", "discomfort_kh_per_room"),
         ("occupied cold (Kh/room)", "occupied_cold_discomfort_kh_per_room"),
         ("occupied warm (Kh/room)", "occupied_warm_discomfort_kh_per_room"),
-        ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
+        ("baseline raised (K)", "raised_k"), ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
         ("  hot water (m³)", "gas_hot_water_m3"), ("gas vs baseline", "gas_ratio_vs_baseline"),
         ("bound at same comfort (m³)", "bound_gas_m3"), ("gap closed (%)", "gap_closed_pct"),
         ("boiler starts/day", "boiler_starts_per_day"), ("boiler starts/hour max", "boiler_starts_per_hour_max"),
@@ -192,13 +192,13 @@ def _print_report(report: dict) -> None:
         ("of which read-backs", "valve_reads_per_valve_per_day"), ("compute ratio", "compute_ratio"),
     ]
     names = list(report["controllers"])
-    print(f"{'':30}" + "".join(f"{n:>22}" for n in names))
+    print(f"{'':30}" + "".join(f"{n:>26}" for n in names))
     for label, key in rows:
         cells = []
         for n in names:
             value = report["controllers"][n].get(key)
-            cells.append(f"{value:>22.3g}" if isinstance(value, float) and key == "compute_ratio"
-                         else f"{'—' if value is None else value:>22}")
+            cells.append(f"{value:>26.3g}" if isinstance(value, float) and key == "compute_ratio"
+                         else f"{'—' if value is None else value:>26}")
         print(f"{label:30}" + "".join(cells))
     base = report["baseline"]
     print(f"{report['controller']}: {report['gas_m3']} m³ = {report['gas_ratio']} × the baseline's "

@@ -5,7 +5,7 @@ each eQ-3 valve's own thermostat moves its valve (``SimulatedEq3Valve.step``),
 the valve openings set the water flow, the boiler decides pump, burner and
 hot water, and the thermal network is solved. The energy books (gas, heat
 into rooms, hot water, heat stored in radiators and loop) are kept so that
-gas × efficiency = heat into rooms + hot water + Δ stored heat.
+gas × its efficiency at each step = heat into rooms + hot water + Δ stored heat.
 
 The live runner (``simulator.run``) and the benchmark (``simulator.bench``)
 both drive this class; the device surfaces read from it.
@@ -180,9 +180,10 @@ class SimulatedHouse:
     # -- energy books --------------------------------------------------------------------
 
     def energy_balance(self) -> dict[str, float]:
-        """Gas × efficiency against heat into rooms + hot water + Δ stored heat (kWh)."""
+        """The boiler's heat (gas × its efficiency at each step) against heat into rooms + hot water
+        + Δ stored heat (kWh)."""
         books = self.boiler.books
-        heat_in = (books.gas_ch_j + books.gas_hw_j) * self.house.boiler.efficiency
+        heat_in = books.heat_ch_j + books.heat_hw_j
         stored = self.state.stored_heat_j() - self.stored_at_start_j
         out = float(self.books.heat_to_rooms_j.sum()) + self.books.hot_water_j + stored
         kwh = 1 / 3.6e6
