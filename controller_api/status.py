@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from controller_api import domain, health, lease
+from controller_api import domain, health, inputs, lease
 from controller_api.db import connection
 from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
@@ -106,6 +106,7 @@ def house_status(conn, at) -> dict:
         boiler = (boiler or dict.fromkeys(("time", "heat_demand", "user_mode", "setpoint_c", "indicator", "reason"))) | {
             "checked_at": _latest(boiler_answered, boiler and boiler["time"]), "problem": boiler_problem}
 
+    contacts = inputs.contacts_by_room(conn)
     room_docs = []
     for room in rooms:
         override = overrides.get(room["id"])
@@ -136,6 +137,8 @@ def house_status(conn, at) -> dict:
             "smart_heat": room["smart_heat"], "control": room["control"],
             "thermometers": thermometers.get(room["id"], []),
             "valves": valves.get(room["id"], []),
+            "contacts": contacts.get(room["id"], []),
+            "window_open": any(c["open"] for c in contacts.get(room["id"], [])),
             # Tells the control loop when its valves' own week programs must be rewritten.
             "valve_program_version": valve_program(points.get(room["id"], []), room["default_temp_c"]).version,
         })
@@ -151,6 +154,7 @@ def house_status(conn, at) -> dict:
         # The lease as it stands now, whatever ``at`` asks about: it says who controls the house.
         "controller": lease.controller_json(conn),
         "rooms": room_docs,
+        "outdoor": inputs.latest_outdoor(conn, at),
         "problems": [health.problem_json(row) for row in open_problems],
     }
 

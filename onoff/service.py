@@ -31,7 +31,7 @@ from onoff.records import RecordQueue
 from onoff.scheduler import run_every
 from onoff.settings import OnoffSettings
 from onoff.strategies import make_strategy
-from onoff.weather import OpenMeteoClient
+from onoff.weather import OpenMeteoClient, with_outdoor_sensor
 
 log = logging.getLogger("onoff")
 
@@ -246,7 +246,7 @@ class ControlLoop:
             self.handed_back = False
             self.last_status = status
             report.status_ok = True
-            weather = self.weather.get(now) if self.weather is not None else {}
+            weather = with_outdoor_sensor(self.weather.get(now) if self.weather is not None else {}, status)
             self._record_weather(weather, now)
             result = engine.tick(status, weather, now, self.state, self.strategy, self.config)
             report.decisions = result.decisions

@@ -125,6 +125,8 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     // A wrong password is an answer to show in the login form, not a reason to ask for a login.
     login: (password) => request('POST', '/login', { password }, { reportUnauthorized: false }),
     logout: () => post('/logout', {}),
+    sessions: () => get('/sessions'),
+    endSession: (id) => del(`/sessions/${id}`),
     status: () => get('/status'),
     mode: () => get('/mode'),
     setMode: (mode) => put('/mode', mode),
