@@ -359,6 +359,7 @@ export default {
   // Weather
   Outside: 'Buiten',
   'at {time}': 'om {time}',
+  'measured at {time}': 'gemeten om {time}',
   'Next 24 hours: {low} to {high}': 'Komende 24 uur: {low} tot {high}',
   Forecast: 'Verwachting',
   'No forecast yet: the control loop records it once it has fetched one.': 'Nog geen verwachting: de regeling legt die vast zodra ze er een heeft opgehaald.',
@@ -380,4 +381,15 @@ export default {
   'A bind key is 32 of the digits 0–9 and letters A–F (the key of this thermometer from the Xiaomi Home app).':
     'Een bindsleutel bestaat uit 32 van de cijfers 0–9 en letters A–F (de sleutel van deze thermometer uit de Xiaomi Home-app).',
   '{name} added.': '{name} toegevoegd.',
+
+  // Sessions
+  'Signed in on these devices': 'Ingelogd op deze apparaten',
+  'No device is signed in with the household password.': 'Geen enkel apparaat is ingelogd met het wachtwoord van het huishouden.',
+  'Unknown browser': 'Onbekende browser',
+  '(this device)': '(dit apparaat)',
+  'unknown address': 'onbekend adres',
+  'signed in {age} ago': '{age} geleden ingelogd',
+  'last used {age} ago': '{age} geleden gebruikt',
+  'Sign out here': 'Hier uitloggen',
+  'Sign out': 'Uitloggen',
 }
