@@ -308,6 +308,18 @@ class WeatherIn(Model):
     forecast: list[ForecastHourIn] = Field(default_factory=list, max_length=72)
 
 
+class TargetIn(Model):
+    room_id: int
+    time: Instant
+    target_c: float = Field(ge=0, le=40)
+    source: Literal["schedule", "override", "boost", "away", "holiday", "frost", "default"]
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class TargetsIn(Model):
+    targets: list[TargetIn] = Field(min_length=1, max_length=1000)
+
+
 class DecisionIn(Model):
     time: Measured
     room_id: int | None = None

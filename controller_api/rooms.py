@@ -178,6 +178,28 @@ MAX_POINTS = 720
 MAX_HISTORY = timedelta(days=31)
 
 
+def _targets(recorded: list[dict], planned: list[tuple], start, end, now) -> list[dict]:
+    """The target as a step function on [start, end): as the loop recorded it up to now, as the
+    schedule plans it before the first record and after now (``recorded`` says which)."""
+    def plan(a, b):
+        if a >= b:
+            return []
+        steps = [(t, c, s) for t, c, s in planned if a <= t < b]
+        before = [(t, c, s) for t, c, s in planned if t < a]
+        if before and (not steps or steps[0][0] > a):
+            steps.insert(0, (a, before[-1][1], before[-1][2]))
+        return [{"time": t, "target_c": c, "source": s, "recorded": False} for t, c, s in steps]
+
+    if not recorded or recorded[0]["time"] >= min(end, now):
+        return plan(start, end)
+    covered_from = max(start, recorded[0]["time"])
+    covered_to = min(end, now)
+    steps = plan(start, covered_from)
+    steps += [{"time": max(row["time"], start), "target_c": row["target_c"], "source": row["source"],
+               "reason": row["reason"], "recorded": True} for row in recorded if row["time"] < covered_to]
+    return steps + plan(covered_to, end)
+
+
 @endpoint(bp, "/<int:room_id>/history", "GET",
           summary="Readings, targets and valve states over a range (default: the last 24 h)", query=RangeQuery)
 def history(room_id: int):
@@ -218,14 +240,21 @@ def history(room_id: int):
                    ORDER BY s.mac, s.time DESC) AS before_start
                ORDER BY 1""",
             (room_id, start, end, start, room_id, start)).fetchall()
-        targets = target_changes(
+        planned = target_changes(
             start=start, end=end, zone=domain.home_zone(),
             points=domain.switch_points(conn, room_id).get(room_id, []),
             default_c=room["default_temp_c"], frost_c=room["frost_temp_c"],
             override=domain.overrides(conn, room_id).get(room_id), house=domain.house_mode(conn))
+        recorded = conn.execute(
+            """SELECT time, target_c, source, reason FROM target_history
+               WHERE room_id = %s AND time >= %s AND time < %s
+               UNION ALL
+               SELECT * FROM (SELECT time, target_c, source, reason FROM target_history
+                              WHERE room_id = %s AND time < %s ORDER BY time DESC LIMIT 1) AS before_start
+               ORDER BY 1""", (room_id, start, end, room_id, start)).fetchall()
     return {
         "room_id": room_id, "from": start, "to": end, "resolution_s": step_s,
         "readings": readings,
-        "targets": [{"time": t, "target_c": c, "source": s} for t, c, s in targets],
+        "targets": _targets(recorded, planned, start, end, domain.now()),
         "valve_states": valve_states,
     }

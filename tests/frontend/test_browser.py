@@ -328,6 +328,23 @@ def test_the_schedule_editor_guards_unsaved_edits_and_reads_well_on_a_phone(hous
     assert len(_api(server, f"/api/rooms/{ids['study']}/schedule")["switch_points"]) == 1
 
 
+def test_history_draws_the_target_as_it_was_recorded(house, screenshot_dir):
+    server, ids = house
+    headers = {"Authorization": f"Bearer {server.service_token}"}
+    now = datetime.fromisoformat(_api(server, "/api/status")["time"].replace("Z", "+00:00"))
+    start = now.replace(hour=0, minute=0) - timedelta(hours=2)
+    # As the control loop records them: the schedule, a boost an hour and a half ago, the schedule again.
+    targets = [{"room_id": ids["living"], "time": (now - timedelta(minutes=m)).isoformat(), "target_c": c, "source": s}
+               for m, c, s in ((120, 20.0, "schedule"), (90, 30.0, "boost"), (60, 20.0, "schedule"))]
+    assert requests.post(f"{server.url}/api/targets", json={"targets": targets}, headers=headers, timeout=10).status_code == 201
+    recorded = [t for t in _api(server, f"/api/rooms/{ids['living']}/history?from={start.isoformat().replace('+00:00', 'Z')}")["targets"]
+                if t["recorded"]]
+    assert [(t["target_c"], t["source"]) for t in recorded] == [(20.0, "schedule"), (30.0, "boost"), (20.0, "schedule")]
+    output = run_script("history", house, screenshot_dir)
+    assert _shown(output, "RECORDED_PIECES") == "1"
+    assert "target (as it was)" in json.loads(_shown(output, "LEGEND"))
+
+
 def test_screenshots_of_every_view(house, screenshot_dir):
     run_script("screenshots", house, screenshot_dir)
     for size in ("phone", "desktop"):

@@ -214,6 +214,7 @@ export default {
   'No readings in this period': 'Geen metingen in deze periode',
   measured: 'gemeten',
   'target (planned ahead)': 'doel (vooraf gepland)',
+  'target (as it was)': 'doel (zoals het was)',
   'valve open': 'kraan open',
   Range: 'Periode',
   Day: 'Dag',
