@@ -222,11 +222,13 @@ class BoostIn(Model):
 
 
 class ModeIn(Model):
-    mode: Literal["home", "away", "holiday"]
+    mode: Literal["home", "away", "holiday", "summer"]
     away_temp_c: RoomTemp | None = None
     holiday_temp_c: RoomTemp | None = None
     holiday_until: Instant | Day | None = Field(
         default=None, description="an instant, or a date (the start of that day in the home's time zone)")
+    holiday_from: Instant | Day | None = Field(
+        default=None, description="a holiday planned ahead starts here (an instant or a date); none: now")
 
     @model_validator(mode="after")
     def _holiday_needs_end(self) -> "ModeIn":
@@ -312,7 +314,7 @@ class TargetIn(Model):
     room_id: int
     time: Instant
     target_c: float = Field(ge=0, le=40)
-    source: Literal["schedule", "override", "boost", "away", "holiday", "frost", "default"]
+    source: Literal["schedule", "override", "boost", "away", "holiday", "summer", "frost", "default"]
     reason: str | None = Field(default=None, max_length=300)
 
 

@@ -13,7 +13,7 @@ from controller_api.db import connection
 from controller_api.errors import ApiProblem, not_found
 from controller_api.http import endpoint, json_body, query_args
 from controller_api.models import BoostIn, OverrideIn, RangeQuery, RoomCreate, RoomPatch, ScheduleIn
-from controller_api.schedule import schedule_at, target_changes, valve_program
+from controller_api.schedule import house_valve_program, schedule_at, target_changes
 
 bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
 
@@ -96,7 +96,8 @@ def _until(minute: int) -> str:
 def get_valve_program(room_id: int):
     with connection() as conn:
         room = ROOMS.get(room_id, conn)
-        program = valve_program(domain.switch_points(conn, room_id).get(room_id, []), room["default_temp_c"])
+        program = house_valve_program(domain.switch_points(conn, room_id).get(room_id, []), room["default_temp_c"],
+                                      room["frost_temp_c"], domain.house_mode(conn), domain.now())
     return {"room_id": room_id, "version": program.version, "exact": program.exact, "message": program.message,
             "days": {day: [{"until": _until(p.until_minute), "temperature_c": p.temp_c} for p in points]
                      for day, points in program.days.items()}}

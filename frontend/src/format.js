@@ -82,6 +82,7 @@ export const SOURCE_WORDS = {
   boost: 'boost',
   away: 'everyone is away',
   holiday: 'on holiday',
+  summer: 'summer: heating off',
   frost: 'frost protection',
   default: 'the room’s default',
 }

@@ -393,4 +393,13 @@ export default {
   'last used {age} ago': '{age} geleden gebruikt',
   'Sign out here': 'Hier uitloggen',
   'Sign out': 'Uitloggen',
+
+  // Summer and planned holidays
+  'summer: heating off': 'zomer: verwarming uit',
+  Summer: 'Zomer',
+  'Summer: heating off, rooms only kept above frost; the valves still exercise once a week':
+    'Zomer: verwarming uit, kamers alleen boven het vriespunt gehouden; de kranen bewegen nog één keer per week',
+  'Home: rooms follow their schedules. Holiday planned from {from} to {until}': 'Thuis: de kamers volgen hun schema. Vakantie gepland van {from} tot {until}',
+  'The day you leave must be before the day you come back.': 'De dag van vertrek moet voor de dag van terugkomst liggen.',
+  'Away from (empty: from now; the holiday starts at the beginning of that day)': 'Weg vanaf (leeg: vanaf nu; de vakantie begint aan het begin van die dag)',
 }

@@ -235,6 +235,28 @@ describe('ModePanel', () => {
     expect(server.requests[0].body).toEqual({ mode: 'holiday', away_temp_c: 15, holiday_temp_c: 12, holiday_until: '2026-02-01' })
     expect(wrapper.emitted('changed')).toHaveLength(1)
   })
+
+  it('plans a holiday ahead with a first and a last day, and refuses them the wrong way round', async () => {
+    server = await startServer({ 'PUT /api/mode': (_, body) => ({ status: 200, body }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(ModePanel, { props: { mode: HOME, api } })
+    await wrapper.find('[data-test=mode-edit]').trigger('click')
+    await wrapper.find('[data-test=mode-holiday]').setValue(true)
+    await wrapper.find('[data-test=holiday-from]').setValue('2026-02-10')
+    await wrapper.find('[data-test=holiday-until]').setValue('2026-02-01')
+    expect(wrapper.text()).toContain('The day you leave must be before the day you come back.')
+    await wrapper.find('[data-test=holiday-until]').setValue('2026-02-17')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ mode: 'holiday', away_temp_c: 15, holiday_temp_c: 12, holiday_from: '2026-02-10', holiday_until: '2026-02-17' })
+  })
+
+  it('says when a holiday is planned, and what summer means', () => {
+    const planned = mount(ModePanel, { props: { mode: { ...HOME, planned_holiday: { from: '2026-02-09T23:00:00Z', until: '2026-02-16T23:00:00Z' } } } })
+    expect(planned.find('[data-test=mode-summary]').text()).toMatch(/^Home: rooms follow their schedules\. Holiday planned from \w+ \d+ Feb/)
+    const summer = mount(ModePanel, { props: { mode: { ...HOME, mode: 'summer' } } })
+    expect(summer.find('[data-test=mode-summary]').text()).toContain('Summer: heating off')
+  })
 })
 
 describe('OverridePanel', () => {
