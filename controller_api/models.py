@@ -213,8 +213,8 @@ class ScheduleIn(Model):
 
 class OverrideIn(Model):
     temperature_c: RoomTemp
-    until: Instant | Literal["next_switch"] = Field(
-        description='an instant with a UTC offset, or "next_switch"')
+    until: Instant | Literal["next_switch", "cancelled"] = Field(
+        description='an instant with a UTC offset, "next_switch", or "cancelled" (until it is ended by hand)')
 
 
 class BoostIn(Model):

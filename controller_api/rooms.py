@@ -120,7 +120,7 @@ def get_override(room_id: int):
 
 
 @endpoint(bp, "/<int:room_id>/override", "PUT",
-          summary="Set a temporary target until a time or the next switch point", body=OverrideIn)
+          summary="Set a target until a time, the next switch point, or until it is ended", body=OverrideIn)
 def put_override(room_id: int):
     data = json_body(OverrideIn)
     now = domain.now()
@@ -133,6 +133,8 @@ def put_override(room_id: int):
                 raise ApiProblem(422, "until: this room has no switch points; give a time",
                                  [{"field": "until", "message": "the room has no switch points"}])
             ends_at, next_switch = upcoming.instant, True
+        elif data.until == "cancelled":
+            ends_at, next_switch = None, False
         else:
             ends_at, next_switch = data.until, False
             if ends_at <= now:

@@ -29,10 +29,11 @@ class Override:
     temperature_c: float
     kind: str  # "manual" or "boost"
     starts_at: datetime
-    ends_at: datetime
+    #: None: until it is ended by hand.
+    ends_at: datetime | None
 
     def active_at(self, at: datetime) -> bool:
-        return self.starts_at <= at < self.ends_at
+        return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def target_changes(*, start: datetime, end: datetime, zone: ZoneInfo, points: li
     moments = {start}
     moments.update(o.instant for o in occurrences(points, start, end, zone))
     if override is not None:
-        moments.update(t for t in (override.starts_at, override.ends_at) if start < t < end)
+        moments.update(t for t in (override.starts_at, override.ends_at) if t is not None and start < t < end)
     if house is not None and house.holiday_until is not None and start < house.holiday_until < end:
         moments.add(house.holiday_until)
     if house is not None and house.holiday_from is not None and start < house.holiday_from < end:

@@ -97,7 +97,7 @@ export function targetReason(room, now = new Date()) {
   if ((source === 'override' || source === 'boost') && override) {
     const ends = override.ends_at || override.until
     const boost = override.kind === 'boost' || source === 'boost'
-    if (!ends) return boost ? t('boost') : t('set by hand')
+    if (!ends) return boost ? t('boost') : t('set by hand until you end it')
     const when = formatWhen(ends, now)
     return boost ? t('boost until {when}', { when }) : t('set by hand until {when}', { when })
   }

@@ -263,6 +263,19 @@ describe('OverridePanel', () => {
   const ROOM = { id: 3, name: 'Study', target_c: 17.5, target_source: 'default', override: null }
   const NOW = new Date('2026-01-12T05:30:00Z')
 
+  it('sets an override until it is ended, and says so', async () => {
+    server = await startServer({ 'PUT /api/rooms/3/override': (_, body) => ({ status: 200, body: { override: body } }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(OverridePanel, { props: { room: ROOM, now: NOW, api } })
+    await wrapper.find('[data-test=until-cancelled]').setValue(true)
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ temperature_c: 17.5, until: 'cancelled' })
+    const held = mount(OverridePanel, { props: { room: { ...ROOM, target_source: 'override',
+      override: { kind: 'manual', temperature_c: 17.5, starts_at: '2026-01-12T05:00:00Z', ends_at: null } }, now: NOW, api } })
+    expect(held.find('[data-test=override-active]').text()).toContain('Set by hand: 17.5\u00a0°C until you end it.')
+  })
+
   it('shows the API’s words when it refuses an override', async () => {
     // The 422 detail as home-heating's controller_api/rooms.py words it (put_override).
     const detail = 'until: this room has no switch points; give a time'
