@@ -345,6 +345,19 @@ def test_history_draws_the_target_as_it_was_recorded(house, screenshot_dir):
     assert "target (as it was)" in json.loads(_shown(output, "LEGEND"))
 
 
+def test_every_view_is_accessible_and_usable_by_keyboard(house, screenshot_dir):
+    server, ids = house
+    output = run_script("a11y", house, screenshot_dir)
+    violations = json.loads(_shown(output, "VIOLATIONS"))
+    assert violations == [], "axe-core found serious or critical violations:\n" + "\n".join(
+        f"{v['view']}: {v['id']} ({v['impact']}): {v['nodes']}" for v in violations)
+    order = json.loads(_shown(output, "TAB_ORDER"))
+    assert order[:2] == ["#/", "#/"] and "language" in order, order
+    assert order[-1] == f"#/rooms/{ids['living']}"
+    assert _shown(output, "FOCUS_VISIBLE") == "true"
+    assert _shown(output, "ENTER_OPENED") == f"#/rooms/{ids['living']}"
+
+
 def test_screenshots_of_every_view(house, screenshot_dir):
     run_script("screenshots", house, screenshot_dir)
     for size in ("phone", "desktop"):
