@@ -9,7 +9,9 @@ export function formatTemp(temperatureC, digits = 1) {
 
 /** A number in the page's locale with a fixed count of decimals: "19,4" in Dutch. */
 export function formatNumber(value, digits = 1) {
-  return new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(value))
+  // signDisplay 'negative': -0.1 shown without decimals is "0", not "-0".
+  return new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: 'negative' })
+    .format(Number(value))
 }
 
 /** An amount of money: "€ 1,45" in Dutch, "€1.45" in English. */
