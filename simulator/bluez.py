@@ -92,9 +92,12 @@ def device_path(mac: str) -> str:
 class PrivateBus:
     """A ``dbus-daemon`` of our own, configured like a system bus that lets anyone own any name."""
 
-    def __init__(self):
+    def __init__(self, socket_path: str | None = None):
         self._dir = tempfile.mkdtemp(prefix="sim-dbus-")
-        socket_path = os.path.join(self._dir, "system_bus_socket")
+        if socket_path is None:
+            socket_path = os.path.join(self._dir, "system_bus_socket")
+        elif os.path.exists(socket_path):
+            os.unlink(socket_path)  # left by a simulator that was killed
         config = os.path.join(self._dir, "bus.conf")
         with open(config, "w") as f:
             f.write(_BUS_CONFIG.format(socket=socket_path))
@@ -479,6 +482,8 @@ class SimulatedBlueZ:
             return
 
         async def close() -> None:
+            if self._valve_adverts is not None:
+                self._valve_adverts.cancel()
             if self._bus is not None:
                 self._bus.disconnect()
                 await self._bus.wait_for_disconnect()
@@ -499,6 +504,13 @@ class SimulatedBlueZ:
             return fn(*args)
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
+    def state(self) -> dict:
+        """For ``/_sim/state``: the adapter, the devices known, and the valve connections so far."""
+        return {"address": self.bus_address, "powered": self.adapter.powered,
+                "discovering": self.adapter.discovering, "devices": len(self.devices),
+                "connected": sorted(mac for mac, d in self.devices.items() if d.connected),
+                "valves": sorted(self.valves), "connects": self.connects, "writes": self.writes}
 
     # -- the radio
 

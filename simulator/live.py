@@ -106,7 +106,8 @@ class LiveHouse:
 
     def __init__(self, house: House, clock: Clock, *, host: str = "127.0.0.1", http_port: int = 8090,
                  nefit_port: int = 3000, p1_port: int = 2323, bridge_ports: dict[str, int] | None = None,
-                 log_every_s: float = 3600.0, warmup_days: float = 2.0):
+                 log_every_s: float = 3600.0, warmup_days: float = 2.0, bluez_socket: str | None = None,
+                 bluez_bridges: frozenset[str] = frozenset()):
         self.house = house
         self.clock = clock
         # The house has lived before the demo starts: its walls and rooms hold the warmth of
@@ -125,7 +126,21 @@ class LiveHouse:
         self.log_every_s = log_every_s
         self._next_log = self.sim.now
         self.bridges: dict[str, SimulatedBridgeServer] = {}
+        #: BlueZ on a private bus (simulator.bluez): the thermometers' advertisements, and the valves of
+        #: ``bluez_bridges`` (the Pi's range), which the product's own Pi bridge drives over it.
+        self.bus = self.bluez = None
+        unknown = set(bluez_bridges) - set(house.bridges)
+        if unknown:
+            raise ValueError(f"--bluez-bridge {', '.join(sorted(unknown))}: the house has no such bridge")
+        if bluez_socket is not None:
+            from simulator.bluez import PrivateBus, SimulatedBlueZ
+
+            self.bus = PrivateBus(bluez_socket)
+            self.bluez = SimulatedBlueZ(self.bus.address, {v.mac: self.sim.valves[v.mac] for _, v in house.valves
+                                                           if v.bridge in bluez_bridges}, clock.now)
         for name, bridge in house.bridges.items():
+            if self.bluez is not None and name in bluez_bridges:
+                continue
             valves = {v.mac: self.sim.valves[v.mac] for _, v in house.valves if v.bridge == name}
             port = (bridge_ports or {}).get(name, bridge.port)
             self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone)
@@ -161,7 +176,10 @@ class LiveHouse:
             advert = advertiser.poll(target, float(air[i]), float(humidity[i]), min_interval)
             # A silent thermometer keeps measuring (its clock and readings go on); only the radio is quiet.
             if advert is not None and advertiser.mac not in self.silent_thermometers:
-                self.hub.publish((json.dumps(advert.as_json()) + "\n").encode())
+                line = (json.dumps(advert.as_json()) + "\n").encode()
+                self.hub.publish(line)
+                if self.bluez is not None:
+                    self.bluez.advertise_line(line)
 
     def _log_summary(self) -> None:
         sim = self.sim
@@ -219,6 +237,7 @@ class LiveHouse:
                 "gas_m3": round(sim.boiler.gas_m3, 3),
                 "energy": sim.energy_balance(),
                 "faults": self.faults(),
+                **({"bluez": self.bluez.state()} if self.bluez is not None else {}),
             }
 
     # -- faults on demand ------------------------------------------------------------------
@@ -425,6 +444,8 @@ class LiveHouse:
         return f"http://{host}:{port}"
 
     def start(self) -> "LiveHouse":
+        if self.bluez is not None:
+            self.bluez.start()
         for bridge in self.bridges.values():
             bridge.start()
         self.nefit.start()
@@ -437,6 +458,9 @@ class LiveHouse:
                  "bridges %s", self.house.name, self.sim.now.astimezone(self.house.zone).isoformat(timespec="minutes"),
                  self.clock.speed, self.http_url, self.nefit.url, self.p1.port,
                  ", ".join(f"{n} {b.url}" for n, b in self.bridges.items()))
+        if self.bluez is not None:
+            log.info("BlueZ (org.bluez) on %s, with the valves %s", self.bus.address,
+                     ", ".join(self.bluez.valves) or "of no bridge")
         return self
 
     def stop(self) -> None:
@@ -449,6 +473,9 @@ class LiveHouse:
             bridge.stop()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.bluez is not None:
+            self.bluez.stop()
+            self.bus.stop()
 
     def run_forever(self) -> None:
         self.start()

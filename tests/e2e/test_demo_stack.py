@@ -1,7 +1,9 @@
 """The `make demo` stack in accelerated time: every part working together.
 
 A cold Monday morning in January, at 120× real time: in about three minutes
-of wall-clock time six simulated hours pass. The test then shows readings for
+of wall-clock time six simulated hours pass. The thermometers are heard, and the
+Pi's valves driven, by thermostat_reader's real bleak code over the simulated
+BlueZ. The test then shows readings for
 every room, valves opening and closing as the schedules say, the boiler
 firing, gas attributed to rooms, the page loading in headless Chromium, and
 the dashboards' SQL returning rows.
@@ -68,6 +70,23 @@ def test_readings_for_every_room_with_a_thermometer(stack):
         # stock firmware: one every few minutes.
         least = 10 if formats[room["thermometers"][0]["mac"]] == "mibeacon" else 250
         assert per_room.get(room["id"], 0) >= least, (room["name"], per_room)
+
+
+def test_the_pis_valves_are_driven_by_the_products_own_bridge_through_bleak(stack):
+    sim = requests.get(f"{stack.sim_url}/_sim/state", timeout=10).json()
+    bluez = sim["bluez"]
+    pi_valves = set(bluez["valves"])
+    assert len(pi_valves) >= 5 and bluez["connects"] >= len(pi_valves) and bluez["writes"] >= bluez["connects"]
+    bridges = {b["name"]: b for b in requests.get(f"{stack.api_url}/api/bridges", timeout=10).json()["bridges"]}
+    assert bridges["pi"]["kind"] == "pi" and bridges["esp32-attic"]["kind"] == "simulated"
+    # Every valve in the Pi's range reported its state through the product's bridge, and the state
+    # recorded is what the simulated valve (behind BlueZ) really does.
+    answered = dict(_query(stack, """SELECT upper(v.mac::text), max(s.time) FROM valve_states s
+                                     JOIN valves v ON v.id = s.valve_id GROUP BY v.mac"""))
+    assert pi_valves <= set(answered), (pi_valves, answered)
+    reader_log = (stack.config.workdir / "logs" / "thermostat_reader.log").read_text()
+    assert "Scanning actively for thermometers" in reader_log
+    assert "The Pi's valve bridge now serves" in reader_log
 
 
 def test_valves_open_and_close_as_the_schedules_say(stack):
