@@ -143,7 +143,8 @@ class LiveHouse:
                 continue
             valves = {v.mac: self.sim.valves[v.mac] for _, v in house.valves if v.bridge == name}
             port = (bridge_ports or {}).get(name, bridge.port)
-            self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone)
+            self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone,
+                                                       central=name)
         self.nefit = NefitServer(self.sim.boiler, host, nefit_port)
         self.p1 = P1Server(self.meter_values, host, p1_port)
         self.http = ThreadingHTTPServer((host, http_port), self._handler())
@@ -217,7 +218,9 @@ class LiveHouse:
                     "target_c": status.target_temp_c,
                     "away_until": status.away_until.isoformat(timespec="minutes") if status.away_until else None,
                     "firmware": valve.firmware, "window_open": status.window_open,
-                    "low_battery": status.low_battery}
+                    "low_battery": status.low_battery, "version": valve.version,
+                    # What the valve's display shows while pairing; null when its firmware needs none.
+                    "pin": valve.pin if valve.needs_pin else None, "bonded_with": sorted(valve.bonds)}
             boiler = sim.boiler
             return {
                 "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -111,7 +111,8 @@ class SimulatedHouse:
         for room_index, valve in house.valves:
             # A house without smart control: every valve open, holding 30 °C.
             self.valves[valve.mac] = SimulatedEq3Valve(valve.mac, zone=self.zone, mode="manual",
-                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0)
+                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0,
+                                                       version=valve.firmware)
             self.valve_room[valve.mac] = room_index
             self.valve_nominal_w[valve.mac] = valve.power_w
         self._valve_macs = list(self.valves)

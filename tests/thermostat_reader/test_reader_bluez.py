@@ -105,3 +105,32 @@ def test_the_pi_bridge_in_the_reader_drives_a_valve_through_bleak(tmp_path):
             service.stop()
             thread.join(15)
         assert result == [0]
+
+
+def test_the_pi_bridge_pairs_a_valve_with_the_pin_on_its_display(tmp_path):
+    valve = SimulatedEq3Valve(VALVE, version="1.48", pin="428715", mode="manual", target_c=19.0)
+    with simulated_bluez([valve]) as house:
+        settings = settings_for(tmp_path, "http://127.0.0.1:9", "token", advert_source="bluetooth",
+                                bridge_enabled=True, bridge_host="127.0.0.1", bridge_port=0, bridge_valves=VALVE,
+                                bridge_timeout_s=5)
+        from common.api_client import ApiClient
+
+        service = ReaderService(settings, client=ApiClient("http://127.0.0.1:9", "token", 1.0))
+        thread, result = run_in_thread(service)
+        try:
+            wait_for(lambda: service.bridge is not None and house.bluez.adapter.discovering,
+                     what="the bridge and the scan to start")
+            url = f"{service.bridge.url}/valves/{VALVE}"
+            refused = requests.get(f"{url}?refresh=1", timeout=30)
+            assert (refused.status_code, refused.json()["error"]) == (409, "not_paired")
+            wrong = requests.post(f"{url}/pair", json={"pin": "428716"}, timeout=30)
+            assert (wrong.status_code, wrong.json()["error"]) == (403, "wrong_pin")
+            assert valve.bonds == set()
+            paired = requests.post(f"{url}/pair", json={"pin": "428715"}, timeout=30)
+            assert paired.status_code == 200 and paired.json() == {"mac": VALVE, "paired": True}
+            status = requests.get(f"{url}?refresh=1", timeout=30)
+            assert status.status_code == 200 and status.json()["target_c"] == 19.0
+        finally:
+            service.stop()
+            thread.join(15)
+        assert result == [0]

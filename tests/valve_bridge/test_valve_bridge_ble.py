@@ -81,3 +81,36 @@ def test_a_valve_answers_through_bleak_retry_connector_and_the_simulated_bluez()
         finally:
             transport.stop()
     assert scanner.pauses == 2 and scanner.paused == 0
+
+
+def test_pairing_through_a_bluez_agent_with_the_pin_and_the_bond_outlives_a_restart():
+    from protocols import eq3
+    from simulator.bluez import ADAPTER_ADDRESS
+    from simulator.eq3_valve import SimulatedEq3Valve
+    from tests.bluez import simulated_bluez
+    from thermostat_reader.valve_bridge.transport import NotPaired, WrongPin
+
+    valve = SimulatedEq3Valve(MAC, version="1.48", pin="428715", mode="manual", target_c=19.0)
+    with simulated_bluez([valve]) as house:
+        transport = BleakValveTransport(connect_attempts=1, find_timeout_s=2.0)
+        transport.start()
+        try:
+            with pytest.raises(NotPaired):
+                transport.exchange(MAC, eq3.encode_target(22.0), 3.0)
+            assert valve.target_c == 19.0
+            with pytest.raises(WrongPin):
+                transport.pair(MAC, "428716", 3.0)
+            assert valve.bonds == set() and not house.bluez.devices[MAC].paired
+            transport.pair(MAC, "428715", 3.0)
+            assert valve.bonds == {ADAPTER_ADDRESS} and house.bluez.devices[MAC].paired
+            # The agent was there only while pairing.
+            assert house.bluez.agent_manager.agents == []
+        finally:
+            transport.stop()
+        # A restarted bridge (a new process would be the same): BlueZ keeps the bond, no PIN again.
+        again = BleakValveTransport(connect_attempts=1, find_timeout_s=2.0)
+        again.start()
+        try:
+            assert eq3.decode_status(again.exchange(MAC, eq3.encode_target(22.0), 3.0)).target_temp_c == 22.0
+        finally:
+            again.stop()
