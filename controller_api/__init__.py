@@ -51,9 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    from controller_api import devices, gas, house, ingest, lease, meta, problems, rooms, status
+    from controller_api import devices, gas, house, ingest, lease, meta, pairing, problems, rooms, status
 
-    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta):
+    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta, pairing):
         app.register_blueprint(module.bp)
 
     if settings.static_dir:

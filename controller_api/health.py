@@ -53,11 +53,15 @@ ELECTRICITY_METER_SILENT_AFTER = timedelta(hours=2)
 
 SEVERITY = {
     "valve_unreachable": "error", "bridge_unreachable": "error", "boiler_unreachable": "error",
+    "valve_unpaired": "error",
     "thermometer_stale": "error", "controller_silent": "error",
     "battery_low": "warning", "meter_silent": "warning",
 }
 #: The problem a failed device check opens, by device kind.
 UNREACHABLE = {"valve": "valve_unreachable", "bridge": "bridge_unreachable", "boiler": "boiler_unreachable"}
+#: Other codes a failed device check may carry, by device kind; an answer closes them all.
+CHECK_CODES = {"valve": ("valve_unreachable", "valve_unpaired"), "bridge": ("bridge_unreachable",),
+               "boiler": ("boiler_unreachable",)}
 DERIVED = ("thermometer_stale", "battery_low", "controller_silent", "meter_silent")
 
 #: Serialises evaluations across API workers and the notifier (pg_advisory_xact_lock key).
@@ -93,6 +97,10 @@ def describe(code: str, subject_kind: str, label: str, since: datetime, now: dat
     detail = detail or {}
     if code == "valve_unreachable":
         return (f"The {label} has not answered since {at}. Check its batteries, or move its bridge closer. "
+                "Meanwhile it follows its own week program.")
+    if code == "valve_unpaired":
+        return (f"The {label} refuses commands since {at}: it must be paired. Hold its wheel pressed until it "
+                "shows PAir and a PIN, then pair this valve on the page: enter the PIN shown on its display. "
                 "Meanwhile it follows its own week program.")
     if code == "bridge_unreachable":
         return (f"The valve bridge '{label}' has not answered since {at}. Check that it has power and is on "

@@ -37,11 +37,11 @@ class DeviceCheckIn(Model):
             raise ValueError("id: must be null for the boiler")
         if self.kind != "boiler" and self.id is None:
             raise ValueError(f"id: a {self.kind} check names the {self.kind}'s id")
-        expected = health.UNREACHABLE[self.kind]
+        allowed = health.CHECK_CODES[self.kind]
         if self.ok and self.code is not None:
             raise ValueError("code: must be null when ok is true")
-        if not self.ok and self.code not in (None, expected):
-            raise ValueError(f"code: a failed {self.kind} check has code {expected}")
+        if not self.ok and self.code not in (None, *allowed):
+            raise ValueError(f"code: a failed {self.kind} check has code {' or '.join(allowed)}")
         return self
 
 
@@ -94,13 +94,15 @@ def post_device_checks():
                        time = EXCLUDED.time, ok = EXCLUDED.ok, code = EXCLUDED.code, message = EXCLUDED.message,
                        answered_at = greatest(device_checks.answered_at, EXCLUDED.answered_at)""",
                 {"kind": check.kind, "id": check.id, "time": check.time, "ok": check.ok,
-                 "code": None if check.ok else health.UNREACHABLE[check.kind], "message": check.message})
-            code = health.UNREACHABLE[check.kind]
+                 "code": None if check.ok else check.code or health.UNREACHABLE[check.kind],
+                 "message": check.message})
+            code = check.code or health.UNREACHABLE[check.kind]
             if check.ok:
                 conn.execute(
                     """UPDATE problems SET closed_at = greatest(%s, opened_at)
-                       WHERE closed_at IS NULL AND code = %s AND subject_kind = %s
-                         AND subject_id IS NOT DISTINCT FROM %s""", (check.time, code, check.kind, check.id))
+                       WHERE closed_at IS NULL AND code = ANY(%s) AND subject_kind = %s
+                         AND subject_id IS NOT DISTINCT FROM %s""",
+                    (check.time, list(health.CHECK_CODES[check.kind]), check.kind, check.id))
                 continue
             if check.kind == "valve":
                 valve = valves[check.id]

@@ -56,6 +56,7 @@ GIVE_UP_ATTEMPTS = 5
 
 _HEADLINES = {
     "valve_unreachable": "a radiator valve does not answer",
+    "valve_unpaired": "a radiator valve must be paired",
     "bridge_unreachable": "a valve bridge does not answer",
     "boiler_unreachable": "the boiler does not answer",
     "thermometer_stale": "a thermometer is silent",
