@@ -300,6 +300,8 @@ class Stack:
             HEATING_SPOOL_DIR=str(spool),
             HEATING_INTERVAL_S="60",
         ))
+        if self.bluez:
+            self._pair_valves(reader)
         p1 = self._spawn("p1_reader", [sys.executable, "-m", "p1_reader", "run"], self._env(
             HEATING_P1_URL=f"tcp://127.0.0.1:{self.ports['p1']}",
             HEATING_SPOOL_DIR=str(spool),
@@ -319,6 +321,25 @@ class Stack:
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
                                  f"see {child.log_path}:\n{_tail(child.log_path)}")
+
+    def _pair_valves(self, reader: Child) -> None:
+        """What a household does once per valve on firmware 1.48 and later: read the PIN off its display
+        (here /_sim/state) and enter it on the page (here the same API call the page makes)."""
+        self._wait_http(reader, f"http://127.0.0.1:{self.ports['bridge_pi']}/health")
+        headers = {"Authorization": f"Bearer {self.service_token}"}
+        valves = {v["mac"].upper(): v["id"] for v in
+                  requests.get(f"{self.api_url}/api/valves", timeout=10).json()["valves"]}
+        shown = requests.get(f"{self.sim_url}/_sim/state", timeout=10).json()
+        behind_bluez = set(shown.get("bluez", {}).get("valves", []))
+        for mac, state in shown["valve_states"].items():
+            if mac not in behind_bluez or state.get("pin") is None or mac not in valves:
+                continue
+            answer = requests.post(f"{self.api_url}/api/valves/{valves[mac]}/pair", json={"pin": state["pin"]},
+                                   headers=headers, timeout=90)
+            if answer.status_code != 200:
+                raise StackError(f"pairing valve {mac} failed: {answer.status_code} {answer.text[:300]}; see "
+                                 f"{reader.log_path}:\n{_tail(reader.log_path)}")
+            log.info("paired valve %s with the Pi's bridge (PIN from its display)", mac)
 
     def urls(self) -> dict[str, str]:
         return {
