@@ -31,7 +31,8 @@ class P1Service:
         # Reads wake up at least every poll_s, so the spool is delivered and stop() is seen
         # while the meter is silent.
         self.poll_s = min(1.0, settings.p1_read_timeout_s)
-        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version, self.poll_s))
+        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version, self.poll_s,
+                                                          settings.mqtt_ca_file or None))
         self.telegrams = 0
         self.bad_checksums = 0
         self.unreadable = 0
@@ -94,13 +95,13 @@ class P1Service:
             try:
                 self._connection = self.connect()
             except OSError as exc:
-                log.warning("Cannot open the P1 port %s (%s); trying again in %.0f s.", self.settings.p1_url, exc,
+                log.warning("Cannot open the P1 port %s (%s); trying again in %.0f s.", self.settings.p1_display, exc,
                             wait_s)
                 self.deliver()
                 self._stop.wait(wait_s)
                 wait_s = min(wait_s * 2, 60.0)
                 continue
-            log.info("Reading P1 telegrams from %s (DSMR %s).", self.settings.p1_url, self.settings.p1_dsmr_version)
+            log.info("Reading P1 telegrams from %s (DSMR %s).", self.settings.p1_display, self.settings.p1_dsmr_version)
             wait_s = 1.0
             stream = TelegramStream()
             silent_s = 0.0
@@ -113,11 +114,11 @@ class P1Service:
                         self.deliver()
                         if silent_s >= self.settings.p1_read_timeout_s:
                             log.warning("No data from the P1 port %s for %.0f s; reconnecting.",
-                                        self.settings.p1_url, silent_s)
+                                        self.settings.p1_display, silent_s)
                             break
                         continue
                     if not data:
-                        log.warning("The P1 port %s closed the connection; reconnecting.", self.settings.p1_url)
+                        log.warning("The P1 port %s closed the connection; reconnecting.", self.settings.p1_display)
                         break
                     silent_s = 0.0
                     for text in stream.feed(data):
@@ -125,7 +126,7 @@ class P1Service:
                     self.deliver()
             except OSError as exc:
                 if not self._stop.is_set():
-                    log.warning("The P1 port %s failed (%s); reconnecting.", self.settings.p1_url, exc)
+                    log.warning("The P1 port %s failed (%s); reconnecting.", self.settings.p1_display, exc)
             finally:
                 try:
                     self._connection.close()
