@@ -159,6 +159,7 @@ class Adapter(ServiceInterface):
         self.discovering = False
         self.emit_properties_changed({"Discovering": False})
         self.bluez.discovery_stopped()
+        self.bluez._unstick("discovery stopped and started again")
 
     @method()
     def SetDiscoveryFilter(self, properties: "a{sv}"):  # noqa: F821, N802
@@ -484,6 +485,12 @@ class SimulatedBlueZ:
         #: Counters for tests and /_sim/state.
         self.connects = 0
         self.writes = 0
+        self.stuck = False
+        self.stuck_since = 0.0
+        #: How the last stuck spell ended and after how many wall seconds (for tests and /_sim/state).
+        self.unstuck_by: str | None = None
+        self.unstuck_after_s: float | None = None
+        self.pending_faults = {"connect_failures": 0, "in_progress": 0, "drop_mid_command": 0}
         self._valve_adverts: asyncio.Future | None = None
 
     # -- lifecycle
@@ -564,7 +571,10 @@ class SimulatedBlueZ:
         return {"address": self.bus_address, "powered": self.adapter.powered,
                 "discovering": self.adapter.discovering, "devices": len(self.devices),
                 "connected": sorted(mac for mac, d in self.devices.items() if d.connected),
-                "valves": sorted(self.valves), "connects": self.connects, "writes": self.writes}
+                "valves": sorted(self.valves), "connects": self.connects, "writes": self.writes,
+                "stuck": self.stuck, "unstuck_by": self.unstuck_by,
+                "unstuck_after_s": round(self.unstuck_after_s, 2) if self.unstuck_after_s is not None else None,
+                "faults": dict(self.pending_faults)}
 
     # -- the radio
 
@@ -600,11 +610,42 @@ class SimulatedBlueZ:
         device.heard(rssi, service_data, manufacturer_data)
 
     def hears(self) -> bool:
-        """Whether the adapter passes advertisements on (the fault slice makes it stop)."""
-        return True
+        """Whether the adapter passes advertisements on: not while it is stuck."""
+        return not self.stuck
+
+    # -- faults on demand (POST /_sim/faults {"adapter": …})
+
+    def set_stuck(self) -> None:
+        """The adapter's known failure: discovery still reported on, nothing heard, until discovery is
+        stopped and started again or the adapter is powered off and on."""
+        self.stuck = True
+        self.stuck_since = time.monotonic()
+
+    def _unstick(self, how: str) -> None:
+        if self.stuck:
+            self.stuck = False
+            self.unstuck_after_s = time.monotonic() - self.stuck_since
+            self.unstuck_by = how
+            log.info("simulated adapter: no longer stuck (%s after %.1f s)", how, self.unstuck_after_s)
+
+    def add_faults(self, connect_failures: int = 0, in_progress: int = 0, drop_mid_command: int = 0) -> None:
+        self.pending_faults["connect_failures"] += connect_failures
+        self.pending_faults["in_progress"] += in_progress
+        self.pending_faults["drop_mid_command"] += drop_mid_command
+
+    def clear_faults(self) -> None:
+        self.stuck = False
+        self.pending_faults = {"connect_failures": 0, "in_progress": 0, "drop_mid_command": 0}
 
     def fault_before(self, operation: str) -> None:
-        """A hook for faults on demand: raise a DBusError to fail ``operation``."""
+        """Faults on demand, each used once: a failing Connect, an InProgress answer."""
+        faults = self.pending_faults
+        if operation == "connect" and faults["in_progress"] > 0:
+            faults["in_progress"] -= 1
+            raise DBusError(ERROR_IN_PROGRESS, "In Progress")
+        if operation == "connect" and faults["connect_failures"] > 0:
+            faults["connect_failures"] -= 1
+            raise DBusError(ERROR_FAILED, "le-connection-abort-by-local")
 
     def discovery_started(self) -> None:
         """Valves in range are heard too: an eQ-3 advertises its name about every second while idle,
@@ -630,6 +671,7 @@ class SimulatedBlueZ:
         self.adapter.powered = powered
         changed = {"Powered": powered}
         if not powered:
+            self._unstick("adapter powered off and on")
             for device in list(self.devices.values()):
                 if device.connected:
                     self.disconnect(device)
@@ -751,6 +793,16 @@ class SimulatedBlueZ:
         self.fault_before("write")
         valve = self.valves[device.mac]
         self.writes += 1
+        if self.pending_faults["drop_mid_command"] > 0:
+            # The valve takes the write and drops the link before it answers: the command may have
+            # been carried out, and nobody is told what the valve now does.
+            self.pending_faults["drop_mid_command"] -= 1
+            try:
+                valve.handle_command(frame, self.now(), ADAPTER_ADDRESS)
+            except (NotPaired, FrameIgnored, ValveUnreachable):
+                pass
+            self.disconnect(device)
+            return
         try:
             answer = valve.handle_command(frame, self.now(), ADAPTER_ADDRESS)
         except NotPaired:

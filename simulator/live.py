@@ -80,7 +80,7 @@ class FaultRequestError(Exception):
 
 
 #: The device kinds ``POST /_sim/faults`` knows, each handled by ``LiveHouse._<kind>_fault``.
-FAULT_KINDS = ("valve", "bridge", "thermometer", "boiler")
+FAULT_KINDS = ("valve", "bridge", "thermometer", "boiler", "adapter")
 
 
 def _only_keys(body: dict, allowed: set[str], prefix: str = "") -> None:
@@ -252,6 +252,7 @@ class LiveHouse:
             "bridges_unreachable": sorted(name for name, b in self.bridges.items() if not b.powered),
             "thermometers_silent": sorted(self.silent_thermometers),
             "boiler_unreachable": self.nefit.unreachable,
+            **({"adapter": {"stuck": self.bluez.stuck, **self.bluez.pending_faults}} if self.bluez is not None else {}),
         }
 
     def apply_fault(self, body) -> dict:
@@ -267,9 +268,33 @@ class LiveHouse:
             raise FaultRequestError(400, "bad_request",
                                     f"name exactly one device: {', '.join(FAULT_KINDS)}")
         kind = kinds[0]
-        if kind != "boiler" and (not isinstance(body[kind], str) or not body[kind]):
+        if kind not in ("boiler", "adapter") and (not isinstance(body[kind], str) or not body[kind]):
             raise FaultRequestError(400, "bad_request", f"{kind}: a {'name' if kind == 'bridge' else 'MAC'} string")
         return getattr(self, f"_{kind}_fault")(body)
+
+    def _adapter_fault(self, body: dict) -> dict:
+        _only_keys(body, {"adapter"})
+        if self.bluez is None:
+            raise FaultRequestError(409, "no_adapter", "the simulated house runs without BlueZ (run --bluez-socket)")
+        setting = body["adapter"]
+        counts = ("connect_failures", "in_progress", "drop_mid_command")
+        if setting == "stuck":
+            self.bluez.call(self.bluez.set_stuck)
+            log.info("Bluetooth adapter: stuck (fault on demand)")
+        elif setting == "ok":
+            self.bluez.call(self.bluez.clear_faults)
+            log.info("Bluetooth adapter: every fault cleared")
+        elif isinstance(setting, dict):
+            _only_keys(setting, set(counts), "adapter.")
+            for key, value in setting.items():
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                    raise FaultRequestError(400, "bad_request", f"adapter.{key}: a count from 0 to 100")
+            self.bluez.call(lambda: self.bluez.add_faults(**setting))
+            log.info("Bluetooth adapter: next %s (fault on demand)", setting)
+        else:
+            raise FaultRequestError(400, "bad_request", 'adapter: "stuck", "ok", or an object of counts '
+                                    f"({', '.join(counts)})")
+        return {"adapter": setting, "faults": self.faults()}
 
     def _boiler_fault(self, body: dict) -> dict:
         _only_keys(body, {"boiler"})

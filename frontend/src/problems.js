@@ -29,6 +29,10 @@ export const PROBLEM_WORDS = {
     title: 'A radiator valve must be paired',
     advice: 'Its firmware takes commands only from a paired bridge; meanwhile it follows its own program. Pair this valve: hold its wheel until it shows PAir, then enter the PIN shown on its display under Setup → Valves.',
   },
+  adapter_stuck: {
+    title: 'The Pi’s Bluetooth heard nothing',
+    advice: 'The thermometer reader restarts its scan by itself; readings resume within minutes. If this comes back often, make sure no other program uses the Pi’s Bluetooth.',
+  },
   thermometer_stale: {
     title: 'A thermometer is silent',
     advice: 'Until it is heard again, the room’s valve holds the room’s target with its own thermostat. Check the thermometer is in its room and replace its battery if the display is blank.',
