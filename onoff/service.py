@@ -119,6 +119,10 @@ VALVE_SILENT = {"bluetooth_timeout", "bad_response"}
 
 def _failed_checks(exc: DeviceError, valve_id: int | None, bridge_id: int | None, now: datetime) -> list[dict]:
     """What a failed valve call says of the valve and of its bridge."""
+    if exc.code == "not_paired":
+        # The bridge reached the valve, which refuses commands until it is paired with its PIN.
+        checks = [_check("valve", valve_id, now, False, "valve_unpaired", str(exc)[:300])]
+        return checks + ([_check("bridge", bridge_id, now)] if bridge_id is not None else [])
     if exc.code in VALVE_SILENT:
         checks = [_check("valve", valve_id, now, False, "valve_unreachable", str(exc)[:300])]
         return checks + ([_check("bridge", bridge_id, now)] if bridge_id is not None else [])

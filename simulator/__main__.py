@@ -60,12 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--nefit-port", type=int)
     p_run.add_argument("--p1-port", type=int)
     p_run.add_argument("--bridge-port", action="append", metavar="NAME=PORT", help="override a bridge's port")
+    p_run.add_argument("--bluez-socket", metavar="PATH",
+                       help="serve org.bluez on a private D-Bus listening here (DBUS_SYSTEM_BUS_ADDRESS=unix:path=PATH)")
+    p_run.add_argument("--bluez-bridge", action="append", metavar="NAME", default=[],
+                       help="with --bluez-socket: this bridge's valves are reached over the simulated BlueZ "
+                            "(by the product's Pi bridge), not served by the simulator")
     p_prov = sub.add_parser("provision", help="create the house's rooms and devices through the controller API")
     p_prov.add_argument("--api", required=True, help="controller API base URL, e.g. http://127.0.0.1:8000")
     p_prov.add_argument("--token", required=True, help="the service token")
     p_prov.add_argument("--house", help="house description (TOML)")
     p_prov.add_argument("--bridge-host", default="127.0.0.1", help="host the simulated bridges listen on")
     p_prov.add_argument("--bridge-port", action="append", metavar="NAME=PORT")
+    p_prov.add_argument("--pi-bridge", action="append", metavar="NAME", default=[],
+                        help="this bridge is the product's Pi bridge (kind pi), not a simulated one")
     p_prov.add_argument("--wait", type=float, default=60.0, metavar="S",
                         help="keep trying this long while the API is unreachable or failing (default 60)")
     p_bench = sub.add_parser("bench", help="run the control benchmark")
@@ -102,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             live = LiveHouse(house, Clock.from_settings(settings), host=args.host or settings.sim_host,
                              http_port=args.http_port or settings.sim_http_port,
                              nefit_port=args.nefit_port or settings.sim_nefit_port,
-                             p1_port=args.p1_port or settings.sim_p1_port, bridge_ports=bridge_ports)
+                             p1_port=args.p1_port or settings.sim_p1_port, bridge_ports=bridge_ports,
+                             bluez_socket=args.bluez_socket, bluez_bridges=frozenset(args.bluez_bridge))
         except OSError as exc:
             return _fail(f"cannot listen: {exc} (is another simulator running? choose other ports)")
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             return _fail(str(exc))
         live.run_forever()
         return 0
@@ -125,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             while True:
                 try:
-                    report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports)
+                    report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports,
+                                       pi_bridges=frozenset(args.pi_bridge))
                     break
                 except ApiUnavailable as exc:
                     if time.monotonic() >= deadline:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from simulator.eq3_valve import parse_version
+
 DEFAULT_HOUSE = Path(__file__).with_name("houses") / "default.toml"
 
 #: ISO 13790 (Table 12) mass classes: effective mass area per floor area and
@@ -62,6 +64,8 @@ class Valve:
     name: str
     power_w: float
     bridge: str
+    #: The valve's firmware version: 1.48 and later must be paired with the PIN on their display.
+    firmware: str = "1.46"
 
 
 @dataclass(frozen=True)
@@ -275,8 +279,13 @@ def parse_house(data: dict) -> House:
             bridge = valve.get("bridge")
             if bridge not in bridges:
                 raise HouseError(f"{vwhere}.bridge: {bridge!r} is not one of the [bridges] ({', '.join(bridges)})")
+            firmware = str(valve.get("firmware", "1.46"))
+            try:
+                parse_version(firmware)
+            except ValueError as exc:
+                raise HouseError(f"{vwhere}.firmware: {exc}") from None
             valves.append(Valve(mac=v_mac, name=str(valve.get("name") or v_mac), bridge=bridge,
-                                power_w=_number(valve, "power_w", vwhere, low=50, high=10000)))
+                                power_w=_number(valve, "power_w", vwhere, low=50, high=10000), firmware=firmware))
         rooms.append(Room(
             key=key,
             name=str(table.get("name") or key),

@@ -111,7 +111,11 @@ class SimulatedHouse:
         for room_index, valve in house.valves:
             # A house without smart control: every valve open, holding 30 °C.
             self.valves[valve.mac] = SimulatedEq3Valve(valve.mac, zone=self.zone, mode="manual",
-                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0)
+                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0,
+                                                       version=valve.firmware)
+            # The house's own stand-ins (its bridges, the benchmark's controllers) were paired when it
+            # was installed; a central from outside (the Pi's adapter behind the simulated BlueZ) is not.
+            self.valves[valve.mac].bonds.update({HOUSE_CENTRAL, *house.bridges})
             self.valve_room[valve.mac] = room_index
             self.valve_nominal_w[valve.mac] = valve.power_w
         self._valve_macs = list(self.valves)
@@ -222,7 +226,7 @@ class SimulatedHouse:
         """Send one eQ-3 frame to a valve; returns the decoded notification (None if no answer)."""
         with self.lock:
             try:
-                notification = self.valves[mac].handle_command(frame, now)
+                notification = self.valves[mac].handle_command(frame, now, HOUSE_CENTRAL)
             except (ValveUnreachable, FrameIgnored):
                 return None
             try:
@@ -231,6 +235,10 @@ class SimulatedHouse:
                 return None
             self.valve_records[mac] = ValveRecord(now, status, self.zone)
             return status
+
+
+#: The central the house's own controllers command valves as (simulator.bench).
+HOUSE_CENTRAL = "house"
 
 
 def _iso(moment: datetime) -> str:

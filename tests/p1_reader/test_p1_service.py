@@ -164,7 +164,8 @@ def test_a_port_that_cannot_be_opened_is_retried(tmp_path):
 
 
 def test_a_landis_gyr_meters_lower_case_gas_stamp_arrives_in_postgresql(tmp_path, make_api_server, recorded):
-    api_server = make_api_server(clock_start="2020-05-30T00:00:00+00:00")
+    # The API takes readings of the last 400 days only: its clock is the recording's day.
+    api_server = make_api_server(clock_start="2020-05-29T16:00:00+00:00", clock_epoch=time.time(), clock_speed=1)
     lower = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529160000S)", "(200529160000s)"))
     unstamped = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529163319S)", "(200529173319S)")
                                   .replace("(200529160000S)(05277.053", "(632525252525S)(05277.153"))

@@ -143,6 +143,14 @@ export default {
   'What to do:': 'Wat te doen:',
   'Concerns: {name}': 'Betreft: {name}',
   'not answering': 'antwoordt niet',
+  'not paired': 'niet gekoppeld',
+  'Pair this valve: enter the PIN shown on its display. Hold its wheel pressed until it shows PAir and a PIN; valves with older firmware need no pairing.':
+    'Koppel deze kraan: vul de pincode van zijn scherm in. Houd het wiel ingedrukt tot hij PAir en een pincode toont; kranen met oudere firmware hoeven niet gekoppeld te worden.',
+  'Enter the 6 digits the valve shows.': 'Vul de 6 cijfers in die de kraan toont.',
+  'Paired: {valve} takes commands now.': 'Gekoppeld: {valve} neemt nu opdrachten aan.',
+  'Valve': 'Kraan',
+  'PIN': 'Pincode',
+  'Pair': 'Koppelen',
   'its bridge is offline': 'de brug is offline',
   silent: 'stil',
   'battery low': 'batterij bijna leeg',
@@ -158,6 +166,12 @@ export default {
   'A radiator valve does not answer': 'Een radiatorkraan antwoordt niet',
   'The valve keeps its last setting and then follows its own program. Check its batteries and that it is within reach of its bridge; the system keeps trying.':
     'De kraan houdt de laatste stand en volgt daarna het eigen programma. Controleer de batterijen en of hij binnen bereik van zijn brug is; het systeem blijft het proberen.',
+  'A radiator valve must be paired': 'Een radiatorkraan moet gekoppeld worden',
+  'Its firmware takes commands only from a paired bridge; meanwhile it follows its own program. Pair this valve: hold its wheel until it shows PAir, then enter the PIN shown on its display under Setup → Valves.':
+    'Zijn firmware neemt alleen opdrachten aan van een gekoppelde brug; intussen volgt hij zijn eigen programma. Koppel deze kraan: houd het wiel ingedrukt tot hij PAir toont en vul dan de pincode van zijn scherm in onder Instellingen → Kranen.',
+  'The Pi’s Bluetooth heard nothing': 'De Bluetooth van de Pi hoorde niets',
+  'The thermometer reader restarts its scan by itself; readings resume within minutes. If this comes back often, make sure no other program uses the Pi’s Bluetooth.':
+    'De thermometeruitlezer start zijn scan vanzelf opnieuw; de metingen komen binnen enkele minuten terug. Gebeurt dit vaak, zorg dan dat geen ander programma de Bluetooth van de Pi gebruikt.',
   'A thermometer is silent': 'Een thermometer is stil',
   'Until it is heard again, the room’s valve holds the room’s target with its own thermostat. Check the thermometer is in its room and replace its battery if the display is blank.':
     'Tot hij weer gehoord wordt, houdt de kraan de doeltemperatuur met de eigen thermostaat. Kijk of de thermometer in zijn kamer is en vervang de batterij als het scherm leeg is.',

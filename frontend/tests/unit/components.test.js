@@ -8,6 +8,7 @@ import RoomCard from '../../src/components/RoomCard.vue'
 import EntitySection from '../../src/components/EntitySection.vue'
 import ModePanel from '../../src/components/ModePanel.vue'
 import OverridePanel from '../../src/components/OverridePanel.vue'
+import ValvePairing from '../../src/components/ValvePairing.vue'
 import { daysFromApi } from '../../src/schedule.js'
 import { nodeFetch, startServer } from './httpServer.js'
 
@@ -310,5 +311,47 @@ describe('OverridePanel', () => {
     expect(new Date(override.body.until).getTime()).toBe(new Date('2030-01-12T23:00').getTime())
     expect(override.body.until).toMatch(/Z$|[+-]\d\d:\d\d$/)
     expect(boost.body).toEqual({ minutes: 30 })
+  })
+})
+
+describe('ValvePairing', () => {
+  const VALVES = [{ id: 3, mac: '00:1A:22:0C:3B:5D', name: 'Window' }]
+
+  async function pairingServer() {
+    const asked = []
+    server = await startServer({
+      'POST /api/valves/3/pair': (_, body) => {
+        asked.push(body.pin)
+        if (body.pin !== '428715') {
+          return { status: 422, body: { type: 'about:blank', title: 'Unprocessable Content', status: 422,
+            detail: 'the valve refused this PIN: enter the 6 digits its display shows while it says PAir' } }
+        }
+        return { status: 200, body: { valve_id: 3, mac: '00:1A:22:0C:3B:5D', paired: true } }
+      },
+    })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    return { api, asked }
+  }
+
+  it('asks for the PIN on the display, says when the valve refused it, and when it is paired', async () => {
+    const { api, asked } = await pairingServer()
+    const wrapper = mount(ValvePairing, { props: { valves: VALVES, pair: api.pairValve } })
+    expect(wrapper.text()).toContain('enter the PIN shown on its display')
+    await wrapper.find('[data-field=pair-valve]').setValue('3')
+    await wrapper.find('[data-field=pair-pin]').setValue('12345')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(wrapper.find('[data-test=pair-error]').text()).toContain('6 digits')
+    expect(asked).toEqual([])
+    await wrapper.find('[data-field=pair-pin]').setValue('428716')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(wrapper.find('[data-test=pair-error]').text()).toContain('the valve refused this PIN')
+    await wrapper.find('[data-field=pair-pin]').setValue('428715')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(asked).toEqual(['428716', '428715'])
+    expect(wrapper.find('[data-test=pair-done]').text()).toContain('Window')
+    expect(wrapper.find('[data-test=pair-error]').exists()).toBe(false)
   })
 })
