@@ -181,10 +181,11 @@ def test_each_rooms_gas_is_close_to_what_its_radiators_really_gave(simulated_wee
         true_share = heat[name] / total_heat
         share = rooms.get(name, 0.0) / total_gas
         # The attribution splits by nominal radiator power, but a radiator
-        # gives less in a warm room: by EN 442, (ΔT 29 / ΔT 35)^1.3 = 0.78 for
-        # a 21 °C bathroom against a 15 °C room on 50 °C water.
+        # gives less in a warm room, and more so on the cooler water the
+        # boiler's room control runs: by EN 442, (ΔT 19 / ΔT 25)^1.3 = 0.70
+        # for a 21 °C bathroom against a 15 °C room on 40 °C water.
         if true_share >= 0.05:
-            assert share == pytest.approx(true_share, rel=0.3), (name, share, true_share)
+            assert share == pytest.approx(true_share, rel=0.4), (name, share, true_share)
         else:
             assert share < 0.1, (name, share, true_share)
 
