@@ -206,6 +206,8 @@ class GatewayService:
         temperature = float(payload)
         if not math.isfinite(temperature):
             raise ValueError("not a temperature")
+        # Targets are half degrees (as the valves take them); a voice command may say 21.3.
+        temperature = round(temperature * 2) / 2
         try:
             self.api.put(f"/api/rooms/{room_id}/override", {"temperature_c": temperature, "until": "next_switch"})
         except ApiRejected as exc:

@@ -70,11 +70,14 @@ def test_a_temperature_from_home_assistant_becomes_the_rooms_target_until_the_ne
     assert status["target_c"] == 21.5 and status["target_source"] == "override"
     assert status["override"]["ends_at"] == status["next_switch_point"]["at"]
 
+    # Targets are half degrees.
+    listener.publish(t.room_target_set(room), "20.8")
+    listener.json(t.room_state(room), where=lambda s: s["target_c"] == 21.0)
     # Nonsense changes nothing.
     listener.publish(t.room_target_set(room), "warm")
     listener.publish(t.room_target_set(room), "99")
     time.sleep(2.5)
-    assert api.get(f"/api/rooms/{room}/override")["override"]["temperature_c"] == 21.5
+    assert api.get(f"/api/rooms/{room}/override")["override"]["temperature_c"] == 21.0
 
 
 def test_a_room_without_schedule_holds_the_temperature_a_day(house, make_gateway, listener, prefixes):
