@@ -10,6 +10,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,6 +47,7 @@ class GatewayService:
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self._refresh_pending = threading.Event()
         self._lock = threading.Lock()
         # Topic → payload as last published (retained); emptied on every new connection, so a broker
         # that lost its retained messages gets everything again.
@@ -85,7 +87,7 @@ class GatewayService:
             self._published.clear()
             self._available = None
         self._connected.set()
-        self._commands.put(("refresh", None))
+        self._want_refresh()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._connected.clear()
@@ -109,7 +111,13 @@ class GatewayService:
                 self._retained.discard(topic)
             stale = message.payload and topic not in self._published
         if stale and message.retain:
-            self._commands.put(("refresh", None))  # maybe a leftover of a deleted room: look now
+            self._want_refresh()  # maybe a leftover of a deleted room: look now
+
+    def _want_refresh(self) -> None:
+        # One pending refresh is enough: an earlier run's retained configs arrive by the dozen.
+        if not self._refresh_pending.is_set():
+            self._refresh_pending.set()
+            self._commands.put(("refresh", None))
 
     def _publish(self, topic: str, payload: bytes) -> bool:
         if not self._connected.is_set():
@@ -250,8 +258,6 @@ class GatewayService:
         self.mqtt.connect_async(broker.host, broker.port, keepalive=60)
         self.mqtt.loop_start()
         next_refresh = 0.0
-        import time
-
         try:
             while not self._stop.is_set():
                 timeout = max(0.0, next_refresh - time.monotonic())
@@ -276,6 +282,7 @@ class GatewayService:
                             self.handle(topic, payload)
                 if self._stop.is_set():
                     break
+                self._refresh_pending.clear()
                 self.refresh()
                 next_refresh = time.monotonic() + self.settings.mqtt_publish_s
         finally:
