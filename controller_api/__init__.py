@@ -5,7 +5,6 @@ Served by gunicorn as ``controller_api:create_app()``.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -34,9 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         SERVICE_TOKEN=settings.service_token,
         READS_REQUIRE_AUTH=settings.reads_require_auth,
         SECRET_KEY=auth.secret_key_for(settings),
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=90),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     if test_config:
@@ -51,11 +47,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    from controller_api import devices, gas, house, ingest, inputs, lease, meta, problems, rooms, status
+    from controller_api import devices, gas, house, ingest, inputs, lease, meta, problems, rooms, status, weather
 
-    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta, inputs):
+    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta, inputs, weather):
         app.register_blueprint(module.bp)
 
+    if settings.trusted_proxies:
+        # Behind nginx: the client is the address nginx saw (for the login back-off).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     if settings.static_dir:
         _serve_page(app, Path(settings.static_dir))
     return app

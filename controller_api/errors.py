@@ -23,6 +23,8 @@ class ApiProblem(Exception):
         self.status = status
         self.detail = detail
         self.errors = errors
+        #: Extra response headers, e.g. Retry-After.
+        self.headers: dict[str, str] = {}
 
 
 _TITLES = {422: "Unprocessable Content"}  # RFC 9110's name for it
@@ -89,6 +91,9 @@ def _database_problem(exc: psycopg.Error):
                        [{"field": field, "message": "value not allowed"}])
     if isinstance(exc, (pg_errors.DataError,)):
         return problem(422, f"bad value: {diag.message_primary}")
+    if isinstance(exc, pg_errors.QueryCanceled):
+        log.error("statement timeout: %s", exc)
+        return problem(503, "the database took too long for this request; ask for a shorter range")
     if isinstance(exc, psycopg.OperationalError):
         log.error("database unavailable: %s", exc)
         return problem(503, "the database is unavailable; try again shortly")
@@ -99,7 +104,9 @@ def _database_problem(exc: psycopg.Error):
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem):
-        return problem(exc.status, exc.detail, exc.errors)
+        response = problem(exc.status, exc.detail, exc.errors)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
@@ -111,8 +118,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(PoolTimeout)
     def _pool_timeout(exc: PoolTimeout):
-        log.error("no database connection within 5 s: %s", exc)
-        return problem(503, "the database is unavailable; try again shortly")
+        log.error("no database connection: %s", exc)
+        response = problem(503, "the database is unavailable; try again shortly")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -47,8 +47,41 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, body: type[
     return decorate
 
 
+#: No body of this API nests deeper; a deeper one is refused before parsing
+#: (thousands of levels exhaust the parser's recursion).
+MAX_JSON_DEPTH = 32
+_OPENERS, _CLOSERS, _QUOTE, _ESCAPE = b"{[", b"}]", ord('"'), ord("\\")
+
+
+def too_deep(raw: bytes) -> bool:
+    """Whether objects and arrays nest deeper than MAX_JSON_DEPTH in ``raw`` (strings skipped)."""
+    if raw.count(b"{") + raw.count(b"[") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _ESCAPE:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif byte in _CLOSERS:
+            depth -= 1
+    return False
+
+
 def json_body(model: type[BaseModel]):
     """The request's JSON body validated as ``model`` (400 if it is not JSON, 422 if invalid)."""
+    if too_deep(request.get_data(cache=True)):
+        raise ApiProblem(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     data = request.get_json(silent=True)
     if data is None:
         raise ApiProblem(400, "the body must be JSON (Content-Type: application/json)")

@@ -93,7 +93,7 @@ def build_openapi() -> dict:
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                "session": {"type": "apiKey", "in": "cookie", "name": "heating_session",
                             "description": "POST /api/login with the household password"},
                 "serviceToken": {"type": "http", "scheme": "bearer",
                                  "description": "HEATING_SERVICE_TOKEN, for services"},

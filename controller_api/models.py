@@ -6,7 +6,7 @@ it rather than a silently ignored value.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,15 +21,58 @@ def _mac(value: str) -> str:
     return value
 
 
+#: Instants outside these years mean nothing to a heating system, and near the
+#: ends of Python's calendar (0001, 9999) arithmetic on them overflows.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+#: What a device measured lies in this window around now: a reader's spool may
+#: hold a long outage's readings, but nothing is measured in the future beyond
+#: a clock's drift.
+MEASURED_BACK = timedelta(days=400)
+MEASURED_AHEAD = timedelta(hours=1)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a UTC offset, e.g. 2026-01-12T06:00:00+01:00 or ...Z")
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _day(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _now() -> datetime:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "clock" in current_app.extensions:
+        return current_app.extensions["clock"].now()  # the demo's clock may be simulated
+    return datetime.now(timezone.utc)
+
+
+def _measured(value: datetime) -> datetime:
+    now = _now()
+    if value > now + MEASURED_AHEAD:
+        raise ValueError(f"lies in the future (now is {now.isoformat(timespec='seconds')}); is the device's clock set?")
+    if value < now - MEASURED_BACK:
+        raise ValueError(f"more than {MEASURED_BACK.days} days ago; is the device's clock set?")
+    return value
 
 
 Mac = Annotated[str, Field(pattern=r"^\s*[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}\s*$",
                            examples=["A4:C1:38:11:22:33"]), AfterValidator(_mac)]
 Instant = Annotated[datetime, AfterValidator(_aware)]
+#: When a device measured or reported something: within a window around now.
+Measured = Annotated[datetime, AfterValidator(_aware), AfterValidator(_measured)]
+Day = Annotated[date, AfterValidator(_day)]
 Name = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(str.strip)]
 RoomTemp = Annotated[float, Field(ge=5, le=30, multiple_of=0.5, description="°C in steps of 0.5")]
 
@@ -182,7 +225,7 @@ class ModeIn(Model):
     mode: Literal["home", "away", "holiday"]
     away_temp_c: RoomTemp | None = None
     holiday_temp_c: RoomTemp | None = None
-    holiday_until: Instant | date | None = Field(
+    holiday_until: Instant | Day | None = Field(
         default=None, description="an instant, or a date (the start of that day in the home's time zone)")
 
     @model_validator(mode="after")
@@ -196,7 +239,7 @@ class ModeIn(Model):
 
 class ReadingIn(Model):
     mac: Mac
-    time: Instant
+    time: Measured
     temperature_c: float | None = Field(default=None, ge=-40, le=85)
     humidity_pct: float | None = Field(default=None, ge=0, le=100)
     battery_pct: int | None = Field(default=None, ge=0, le=100)
@@ -212,13 +255,13 @@ class ReadingsIn(Model):
 
 
 class GasReadingIn(Model):
-    time: Instant
+    time: Measured
     gas_m3: float = Field(ge=0, le=10_000_000)
     meter_id: str | None = Field(default=None, max_length=64)
 
 
 class ElectricityReadingIn(Model):
-    time: Instant
+    time: Measured
     delivered_t1_kwh: float | None = Field(default=None, ge=0)
     delivered_t2_kwh: float | None = Field(default=None, ge=0)
     returned_t1_kwh: float | None = Field(default=None, ge=0)
@@ -233,7 +276,7 @@ class MeterReadingsIn(Model):
 
 
 class ValveStateIn(Model):
-    time: Instant
+    time: Measured
     state: Literal["open", "closed", "target", "unknown"]
     target_c: float | None = Field(default=None, ge=4.5, le=30)
     valve_pct: int | None = Field(default=None, ge=0, le=100)
@@ -246,7 +289,7 @@ class ValveStateIn(Model):
 
 
 class BoilerStateIn(Model):
-    time: Instant
+    time: Measured
     heat_demand: bool
     user_mode: Literal["manual", "clock"] | None = None
     setpoint_c: float | None = Field(default=None, ge=0, le=90)
@@ -254,8 +297,19 @@ class BoilerStateIn(Model):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class DecisionIn(Model):
+class ForecastHourIn(Model):
     time: Instant
+    temperature_c: float | None = Field(default=None, ge=-60, le=60)
+
+
+class WeatherIn(Model):
+    time: Instant
+    outdoor_temp_c: float | None = Field(default=None, ge=-60, le=60)
+    forecast: list[ForecastHourIn] = Field(default_factory=list, max_length=72)
+
+
+class DecisionIn(Model):
+    time: Measured
     room_id: int | None = None
     strategy: str = Field(min_length=1, max_length=40)
     inputs: dict[str, Any] = Field(default_factory=dict)

@@ -11,7 +11,7 @@ from controller_api import domain, health
 from controller_api.db import connection
 from controller_api.errors import ApiProblem
 from controller_api.http import endpoint, json_body, query_args
-from controller_api.models import Instant, Model, RangeQuery
+from controller_api.models import Measured, Model, RangeQuery
 
 bp = Blueprint("problems", __name__, url_prefix="/api")
 
@@ -22,7 +22,7 @@ DEFAULT_RANGE = timedelta(days=30)
 
 
 class DeviceCheckIn(Model):
-    time: Instant
+    time: Measured
     kind: Literal["valve", "bridge", "boiler"]
     id: int | None = Field(default=None, description="the valve's or bridge's id; null for the boiler")
     ok: bool = Field(description="true: the device answered")

@@ -173,6 +173,9 @@ def _store_override(conn, room_id, kind, temperature_c, starts_at, ends_at, next
 # At most this many points per series: a week of minute readings would be
 # 10,080 points, more than a phone should draw.
 MAX_POINTS = 720
+#: Longest history one request reads: the page shows a day or a week, and a
+#: longer range (Grafana's job) would hold a worker the control loop needs.
+MAX_HISTORY = timedelta(days=31)
 
 
 @endpoint(bp, "/<int:room_id>/history", "GET",
@@ -183,8 +186,9 @@ def history(room_id: int):
     start = query.from_ or end - timedelta(days=1)
     if end <= start:
         raise ApiProblem(422, "from: must be before to", [{"field": "from", "message": "must be before to"}])
-    if end - start > timedelta(days=400):
-        raise ApiProblem(422, "to: a range is at most 400 days", [{"field": "to", "message": "range too long"}])
+    if end - start > MAX_HISTORY:
+        message = f"at most {MAX_HISTORY.days} days between from and to"
+        raise ApiProblem(422, f"to: {message}", [{"field": "to", "message": message}])
     span_s = (end - start).total_seconds()
     step_s = max(60, math.ceil(span_s / MAX_POINTS / 60) * 60)
     with connection() as conn:

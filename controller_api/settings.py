@@ -12,8 +12,10 @@ class ApiSettings(ServiceSettings):
     password: str | None = None
     #: The token services (readers, control loop) send as "Authorization: Bearer <token>".
     service_token: str | None = None
-    #: Signs session cookies; unset: derived from the password and token.
+    #: Keys the sessions' password tag; unset: derived from the password and token.
     secret_key: str | None = None
+    #: Proxies in front of the API that add X-Forwarded-For (compose: nginx, 1); 0: none.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
     #: true: reading the API needs credentials too (default: reads are open on the LAN).
     reads_require_auth: bool = False
     #: Connections in the pool (per gunicorn worker).

@@ -9,6 +9,7 @@ from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
 from controller_api.problems import evaluate_now
 from controller_api.schedule import Occurrence, resolve_target, valve_program
+from controller_api.weather import weather_json
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -147,6 +148,8 @@ def house_status(conn, at) -> dict:
                        "holiday_temp_c": house.holiday_temp_c,
                        "holiday_until": house.holiday_until if house.effective(at) == "holiday" else None},
         "boiler": boiler,
+        # The outdoor temperature and forecast the control loop last recorded (null when none is fresh).
+        "weather": weather_json(conn, at),
         "stale_after_s": stale_after_s,
         # The lease as it stands now, whatever ``at`` asks about: it says who controls the house.
         "controller": lease.controller_json(conn),

@@ -11,6 +11,9 @@ phone). ``make demo`` and the end-to-end test use it.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import logging
 import os
 import secrets
@@ -45,6 +48,34 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 class StackError(RuntimeError):
     """A part of the stack did not start; the message names its log file."""
+
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(parent: int):
+    """The child's pre-exec step: SIGTERM when the demo dies, even by SIGKILL, so nothing is orphaned.
+
+    The children run in sessions of their own (a terminal's Ctrl-C or hang-up reaches only the
+    demo, which stops them in order, the control loop handing the house back first); this covers
+    the demo dying without doing so.
+    """
+    def preexec() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the demo died before prctl took effect
+            os._exit(1)
+    return preexec
+
+
+def _port_in_use(port: int) -> bool:
+    import socket
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 @dataclass
@@ -92,6 +123,7 @@ class Stack:
         self.ports["api"] = config.api_port or free_port()
         self.database_url = ""
         self.clock_env: dict[str, str] = {}
+        self._lock_handle = None
 
     # URLs -----------------------------------------------------------------
 
@@ -107,17 +139,26 @@ class Stack:
 
     def start(self) -> None:
         workdir = self.config.workdir
-        if self.config.fresh and workdir.exists():
-            shutil.rmtree(workdir)
-        (workdir / "logs").mkdir(parents=True, exist_ok=True)
+        workdir.mkdir(parents=True, exist_ok=True)
         os.chmod(workdir, 0o755)
-        start = self.config.start or datetime.now(timezone.utc)
-        self.clock_env = {
-            "HEATING_CLOCK_START": start.astimezone(timezone.utc).isoformat(),
-            "HEATING_CLOCK_EPOCH": repr(time.time()),
-            "HEATING_CLOCK_SPEED": repr(self.config.speed),
-        }
+        self._lock_workdir()
         try:
+            leftover = LocalCluster(workdir / "pgdata")
+            if leftover.running():
+                # Holding the folder's lock, this demo is the only one: the server is a crashed demo's.
+                log.warning("the database of a demo that did not stop cleanly was still running; stopping it")
+                leftover.stop()
+            if self.config.fresh:
+                for entry in workdir.iterdir():
+                    if entry.name != "demo.lock":
+                        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            (workdir / "logs").mkdir(parents=True, exist_ok=True)
+            start = self.config.start or datetime.now(timezone.utc)
+            self.clock_env = {
+                "HEATING_CLOCK_START": start.astimezone(timezone.utc).isoformat(),
+                "HEATING_CLOCK_EPOCH": repr(time.time()),
+                "HEATING_CLOCK_SPEED": repr(self.config.speed),
+            }
             self._start_database()
             self._build_page()
             self._start_simulator()
@@ -143,6 +184,29 @@ class Stack:
         if self.cluster is not None:
             self.cluster.stop()
             self.cluster = None
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _lock_workdir(self) -> None:
+        """One demo per folder: a second one would start a second server on the same database files.
+
+        The lock is the kernel's, so it goes with the process that held it, however that ended.
+        """
+        handle = open(self.config.workdir / "demo.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise StackError(f"another demo is running from {self.config.workdir} (process {holder}): "
+                             f"stop it first (Ctrl-C in its terminal, or `kill {holder}`)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock_handle = handle
 
     def __enter__(self) -> "Stack":
         self.start()
@@ -177,7 +241,7 @@ class Stack:
         log_path = self.config.workdir / "logs" / f"{name}.log"
         handle = open(log_path, "ab")
         process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent(os.getpid()))
         handle.close()
         child = Child(name, process, log_path)
         self.children.append(child)
@@ -240,6 +304,14 @@ class Stack:
                 "--bridge-port", f"esp32-attic={self.ports['bridge_esp32']}"]
 
     def _start_api(self) -> None:
+        port = self.ports["api"]
+        deadline = time.monotonic() + 30
+        # A crashed demo's API may still be stopping (its children end when it does): wait a little.
+        while _port_in_use(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if _port_in_use(port):
+            raise StackError(f"port {port} is in use by another program: stop it, or choose another port "
+                             f"(make demo ARGS=\"--port 8080\")")
         dist = ROOT / "frontend" / "dist"
         env = self._env(HEATING_PASSWORD=self.config.password,
                         **({"HEATING_STATIC_DIR": str(dist)} if (dist / "index.html").exists() else {}))

@@ -36,6 +36,7 @@ class P1Service:
         self.telegrams = 0
         self.bad_checksums = 0
         self.unreadable = 0
+        self.gas_unstamped = 0
         self.submitted = 0
         self._next_delivery = self.clock.now()
         self._stop = threading.Event()
@@ -69,6 +70,11 @@ class P1Service:
         if self.telegrams == 1 and telegram.gas_m3 is None:
             log.warning("The meter's telegrams carry no gas meter (no M-Bus device of type 003): only electricity "
                         "is recorded.")
+        if telegram.gas_time_unusable:
+            self.gas_unstamped += 1
+            if self.gas_unstamped == 1 or self.gas_unstamped % 100 == 0:
+                log.warning("The gas meter's reading %.3f m3 comes without a usable time stamp (%d so far): it is "
+                            "recorded with the telegram's time instead.", telegram.gas_m3, self.gas_unstamped)
         records = self.aggregator.offer(telegram, self.clock.now())
         if records:
             self.sender.submit(records)

@@ -62,9 +62,9 @@ def test_changing_the_password_ends_sessions(database_url, clock):
     try:
         client = old.test_client()
         client.post("/api/login", json={"password": "old-password"})
-        cookie = client.get_cookie("session").value
+        cookie = client.get_cookie("heating_session").value
         fresh = new.test_client()
-        fresh.set_cookie("session", cookie)
+        fresh.set_cookie("heating_session", cookie)
         assert fresh.post("/api/rooms", json={"name": "Hall"}).status_code == 401
     finally:
         old.extensions["db_pool"].close()

@@ -139,6 +139,34 @@ def test_services_restart_and_database_is_healthchecked():
     assert set(SERVICES["simulator"]["profiles"]) == {"demo"}
 
 
+
+def _build_key(service: dict) -> tuple:
+    build = service.get("build") or {}
+    return (build.get("context"), build.get("dockerfile", "Dockerfile"),
+            tuple(sorted((build.get("args") or {}).items())))
+
+
+def test_one_tag_is_one_build():
+    """Two services that tag the same image must build it alike, or whichever builds last wins."""
+    builds: dict[str, set] = {}
+    for name, service in SERVICES.items():
+        if service.get("build"):
+            builds.setdefault(service["image"], set()).add(_build_key(service))
+    clashing = {image: keys for image, keys in builds.items() if len(keys) > 1}
+    assert not clashing, clashing
+    assert SERVICES["simulator"]["image"] != SERVICES["provision"]["image"]
+    assert SERVICES["simulator"]["build"]["args"]["EXTRAS"] == "sim"
+
+
+def test_serial_reader_may_open_the_port():
+    """/dev/ttyUSB* is root:dialout on Raspberry Pi OS and Debian; the services run as user heating."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER heating$", dockerfile, re.M)
+    assert re.search(r"useradd [^\n]*--groups dialout", dockerfile)
+    service = SERVICES["p1_reader_serial"]
+    assert service["devices"] and "dialout" in service["group_add"]
+
+
 # Each command, started here -------------------------------------------------
 
 class Stand_ins:
@@ -196,7 +224,7 @@ class Stand_ins:
 ONE_SHOT = {"migrate", "provision"}
 # Needs hardware this machine does not have: the Pi's Bluetooth, a P1 cable.
 HARDWARE = {"thermostat_reader", "p1_reader_serial"}
-NOT_PYTHON = {"db", "web", "grafana", "nefit", "mosquitto"}
+NOT_PYTHON = {"db", "web", "grafana", "nefit", "mosquitto", "backup"}
 ORDER = ["migrate", "api", "watch", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
          "p1_reader_demo", "thermostat_reader", "p1_reader_serial", "mqtt_gateway"]
 
@@ -301,3 +329,16 @@ def test_onoff_healthcheck_passes_against_the_running_loop(started):
     assert done.returncode == 0, done.stderr + log_path.read_text()[-3000:]
     assert "healthy" in done.stdout
     assert process.poll() is None
+
+
+
+def test_backup_service_runs_the_tested_script_against_the_database():
+    """tests/db/test_backup_restore.py runs docker/backup/heating-backup; this is the service that runs it."""
+    service = SERVICES["backup"]
+    assert service["image"] == SERVICES["db"]["image"], "pg_dump must be the server's own version"
+    assert service["entrypoint"][-1] == "/usr/local/bin/heating-backup" and service["command"] == ["schedule"]
+    assert "./docker/backup/heating-backup:/usr/local/bin/heating-backup:ro" in service["volumes"]
+    assert service["environment"]["PGHOST"] == "db" and service["depends_on"]["db"]["condition"] == "service_healthy"
+    readme = (ROOT / "README.md").read_text()
+    assert "docker compose run --rm backup once" in readme
+    assert "docker compose run --rm backup restore /backups/" in readme

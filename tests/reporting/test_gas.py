@@ -101,3 +101,23 @@ def test_without_a_range_it_is_today_so_far(api_server):
     assert body["buckets"][0]["start"] == body["from"]
     assert body["totals"]["metered"]["gas_m3"] == 0.0
     assert all(b["rooms"] == [] for b in body["buckets"])
+
+
+def test_a_reading_stamped_decades_ahead_costs_only_its_share(api_server, heated_morning):
+    """The meter's next reading in 2099: the hours asked for get their share of it, the rest is not worked on."""
+    with psycopg.connect(api_server.database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO gas_readings (time, gas_m3) VALUES ('2099-01-01T07:00:00Z', 1000100.65)")
+        interval_h = conn.execute("SELECT extract(epoch FROM timestamptz '2099-01-01T07:00:00Z' - "
+                                  "timestamptz '2026-01-12T07:00:00Z') / 3600").fetchone()[0]
+    before = requests.get(f"{api_server.url}/api/gas", params={
+        "from": "2026-01-12T05:00:00Z", "to": "2026-01-12T07:00:00Z"}, timeout=30)
+    assert before.status_code == 200, before.text
+    assert abs(before.json()["totals"]["metered"]["gas_m3"] - 0.65) < EXACT
+    after = requests.get(f"{api_server.url}/api/gas", params={
+        "from": "2026-01-12T07:00:00Z", "to": "2026-01-12T09:00:00Z"}, timeout=30)
+    assert after.status_code == 200, after.text
+    buckets = after.json()["buckets"]
+    assert [b["start"] for b in buckets] == ["2026-01-12T07:00:00Z", "2026-01-12T08:00:00Z"]
+    for bucket in buckets:
+        assert bucket["metered"]["gas_m3"] == pytest.approx(1_000_000 / float(interval_h), rel=1e-9)
+        assert bucket["unattributed"]["gas_m3"] == pytest.approx(bucket["metered"]["gas_m3"], rel=1e-9)

@@ -17,6 +17,18 @@ await run('login', async ({ newPage }) => {
   await page.waitForSelector('[data-test=logout]')
   const session = await page.evaluate(async () => (await fetch('/api/session')).json())
   expect(session.authenticated === true, `after logging in the API does not see a session: ${JSON.stringify(session)}`)
+  // The setup lists this browser among the signed-in devices.
+  await open(page, '#/setup')
+  const own = page.locator('[data-test=session-row]', { hasText: 'this device' })
+  await own.waitFor()
+  expect(await own.count() === 1, 'the setup does not list this browser as signed in')
+  // Logging out ends the session on the server: the old cookie writes nothing any more.
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'heating_session')
+  expect(cookie && cookie.httpOnly, 'the session cookie is missing or readable by scripts')
   await page.click('[data-test=logout]')
   await page.waitForSelector('[data-test=login-link]')
+  await page.context().addCookies([cookie])
+  const replayed = await page.evaluate(async () => (await fetch('/api/rooms', { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Replayed' }) })).status)
+  expect(replayed === 401, `a copied cookie still writes after logout (status ${replayed})`)
 })
