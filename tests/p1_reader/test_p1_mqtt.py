@@ -22,6 +22,12 @@ def _publisher(broker) -> mqtt.Client:
     return client
 
 
+@pytest.fixture
+def api_server(make_api_server):
+    """The API with its clock on the day after the recorded telegrams (it refuses readings from long ago)."""
+    return make_api_server(clock_start="2017-01-03T00:00:00+00:00")
+
+
 def _settings(tmp_path, url, api_server) -> P1Settings:
     return P1Settings(_env_file=None, p1_url=url, p1_dsmr_version="5", api_url=api_server.url,
                       service_token=api_server.service_token, spool_dir=str(tmp_path / "spool"), retry_s=0.2)
@@ -48,10 +54,9 @@ def test_telegrams_from_an_mqtt_topic_arrive_in_postgresql(tmp_path, api_server,
     thread.start()
     publisher = _publisher(mosquitto)
     # As published: one telegram a message; one with LF line ends and none after its CRC.
-    telegrams = [recorded.V4_2, recorded.dsmr5(recorded.GAS_ON_CHANNEL_2).replace("\r\n", "\n").rstrip("\n"),
-                 recorded.FLUVIUS]
+    telegrams = [recorded.V4_2, recorded.dsmr5(recorded.GAS_ON_CHANNEL_2).replace("\r\n", "\n").rstrip("\n")]
     try:
-        _publish_until(publisher, topic, telegrams, lambda: len(rows(api_server.database_url, GAS)) == 3)
+        _publish_until(publisher, topic, telegrams, lambda: len(rows(api_server.database_url, GAS)) == 2)
     finally:
         service.stop()
         thread.join(10)
@@ -61,10 +66,8 @@ def test_telegrams_from_an_mqtt_topic_arrive_in_postgresql(tmp_path, api_server,
     assert rows(api_server.database_url, GAS) == [
         ("2016-11-29 19:00:00", 981.443, "4819243993373755377509728609491464"),
         ("2017-01-02 15:10:05", 4521.337, "4730303339303031"),
-        ("2020-05-12 11:45:58", 112.384, "37464C4F32313139303333373333"),
     ]
-    assert [r[0] for r in rows(api_server.database_url, POWER)] == [
-        "2016-11-13 19:57:57", "2017-01-02 18:20:02", "2020-05-12 11:54:09"]
+    assert [r[0] for r in rows(api_server.database_url, POWER)] == ["2016-11-13 19:57:57", "2017-01-02 18:20:02"]
     assert service.bad_checksums == 0
 
 
