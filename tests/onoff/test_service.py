@@ -369,3 +369,23 @@ def test_the_weather_the_loop_uses_is_recorded_for_the_page(house):
         assert [hour["temperature_c"] for hour in weather["forecast"]] == TEMPERATURES_C[6:]
     finally:
         server.stop()
+
+
+def test_a_window_contact_shuts_the_rooms_valve_through_its_bridge_at_once(house):
+    living = house.rooms[0]
+    for _ in range(5):
+        house.minute()
+    valve = house.valves[living.valve_mac]
+    assert valve.target_c == 30.0, "the cold living room heats"
+    house.api.post(f"/api/rooms/{living.room_id}/contacts", {"name": "balcony door", "open": True,
+                                                             "time": house.clock.now().isoformat()})
+    house.minute()
+    assert valve.target_c == ControlConfig().closed_target_c
+    assert valve.away and valve.away_until is not None, "a setting that ends by itself"
+    assert house.valves[house.rooms[1].valve_mac].target_c == 30.0, "the bedroom goes on heating"
+    [decision] = house.rows("SELECT reason FROM decisions WHERE room_id = %s AND outcome = 'closed'", living.room_id)
+    assert "balcony door contact reports open" in decision["reason"]
+    house.api.post(f"/api/rooms/{living.room_id}/contacts", {"name": "balcony door", "open": False,
+                                                             "time": house.clock.now().isoformat()})
+    house.minute()
+    assert valve.target_c == 30.0, "heating again at once, without the minimum closed time"
