@@ -27,6 +27,7 @@ def test_discovery_and_state_of_a_room(house, make_gateway, listener, mosquitto,
     room = house["room"]
     climate = listener.json(t.config("climate", f"room_{room}"))
     assert climate["unique_id"] == f"{t.node}_room_{room}"
+    assert climate["default_entity_id"] == f"climate.{t.node}_room_{room}" and "object_id" not in climate
     assert climate["device"]["identifiers"] == [f"{t.node}_room_{room}"]
     assert climate["device"]["name"] == "Living room"
     assert climate["availability_topic"] == t.availability
