@@ -17,7 +17,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from common.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
-from common.mqtt import make_client
+from common.mqtt import make_client, stop_client
 from mqtt_gateway import inputs
 from mqtt_gateway.discovery import BOOST_MINUTES, HOUSE_MODES, PRESETS, Discovery, Topics, encode
 from mqtt_gateway.settings import MqttSettings
@@ -288,8 +288,7 @@ class GatewayService:
         finally:
             if self._connected.is_set():
                 self.mqtt.publish(self.topics.availability, b"offline", qos=1, retain=True).wait_for_publish(5)
-            self.mqtt.disconnect()
-            self.mqtt.loop_stop()
+            stop_client(self.mqtt)
             self.api.close()
         return 0
 

@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from pydantic import ValidationError
 
+from common.mqtt import stop_client
 from p1_reader.service import P1Service
 from p1_reader.settings import P1Settings
 from p1_reader.sources import as_telegram_bytes
@@ -60,8 +61,7 @@ def test_telegrams_from_an_mqtt_topic_arrive_in_postgresql(tmp_path, api_server,
     finally:
         service.stop()
         thread.join(10)
-        publisher.loop_stop()
-        publisher.disconnect()
+        stop_client(publisher)
     assert not thread.is_alive()
     assert rows(api_server.database_url, GAS) == [
         ("2016-11-29 19:00:00", 981.443, "4819243993373755377509728609491464"),
@@ -85,8 +85,7 @@ def test_a_broker_not_there_is_retried_and_nothing_is_lost(tmp_path, api_server,
             _publish_until(publisher, "dsmr/raw", [recorded.V4_2],
                            lambda: len(rows(api_server.database_url, GAS)) == 1, timeout_s=40)
         finally:
-            publisher.loop_stop()
-            publisher.disconnect()
+            stop_client(publisher)
     finally:
         service.stop()
         thread.join(10)
