@@ -1,5 +1,5 @@
 # One image for every Python service (controller_api, onoff, thermostat_reader,
-# p1_reader, the migrations, and with EXTRAS=sim the simulated house); compose
+# p1_reader, mqtt_gateway, the migrations, and with EXTRAS=sim the simulated house); compose
 # picks the command. Builds for arm64 (Raspberry Pi 4/5, 64-bit OS) and amd64.
 FROM python:3.12-slim-bookworm
 
@@ -18,6 +18,7 @@ COPY controller_api ./controller_api
 COPY onoff ./onoff
 COPY thermostat_reader ./thermostat_reader
 COPY p1_reader ./p1_reader
+COPY mqtt_gateway ./mqtt_gateway
 COPY simulator ./simulator
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
     && useradd --system --groups dialout --home /var/lib/heating --create-home heating \

@@ -51,3 +51,17 @@ def make_client(broker: BrokerAddress, client_id: str, ca_file: str | None = Non
         client.tls_set_context(ssl.create_default_context(cafile=ca_file or None))
     client.reconnect_delay_set(min_delay=1, max_delay=60)
     return client
+
+
+def stop_client(client: mqtt.Client) -> None:
+    """Disconnects, ends the network thread and closes every socket of ``client``.
+
+    paho leaves the socket pair that wakes its network thread to the garbage collector, which
+    closes it at an unknown moment (a ResourceWarning, and two file descriptors held meanwhile);
+    it is closed here. ``_reset_sockets`` is paho's own way to do that (the version is pinned).
+    """
+    client.disconnect()
+    client.loop_stop()
+    reset = getattr(client, "_reset_sockets", None)
+    if reset is not None:
+        reset(sockpair_only=True)

@@ -343,20 +343,20 @@ Source = Annotated[str, Field(min_length=1, max_length=40, description="who repo
 class ContactIn(Model):
     name: Name = Field(default="window", description="which window or door of the room")
     open: bool
-    time: Instant | None = Field(default=None, description="when the contact reported; default now")
+    time: Measured | None = Field(default=None, description="when the contact reported; default now")
     source: Source = "api"
 
 
 class PresenceIn(Model):
     person: Name
     home: bool
-    time: Instant | None = Field(default=None, description="when the sensor reported; default now")
+    time: Measured | None = Field(default=None, description="when the sensor reported; default now")
     source: Source = "api"
 
 
 class OutdoorReadingIn(Model):
     temperature_c: float = Field(ge=-60, le=60)
-    time: Instant | None = Field(default=None, description="when it was measured; default now")
+    time: Measured | None = Field(default=None, description="when it was measured; default now")
     source: Source = "api"
 
 

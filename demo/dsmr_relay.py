@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 
-from common.mqtt import make_client, parse_mqtt_url
+from common.mqtt import make_client, parse_mqtt_url, stop_client
 from p1_reader.sources import TcpConnection
 from p1_reader.telegrams import TelegramStream
 
@@ -72,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        client.loop_stop()
-        client.disconnect()
+        stop_client(client)
     return 0
 
 

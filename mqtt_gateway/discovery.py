@@ -153,22 +153,25 @@ class Discovery:
                 "suggested_area": room["name"], "manufacturer": "home-heating", "model": "Room",
                 "via_device": f"{self.t.node}_house"}
 
-    def _entity(self, unique: str, device: dict, **fields: Any) -> dict:
-        return {"unique_id": f"{self.t.node}_{unique}", "object_id": f"{self.t.node}_{unique}",
-                "device": device, "origin": self.origin, "availability_topic": self.t.availability,
-                "payload_available": "online", "payload_not_available": "offline", **fields}
+    def _add(self, out: dict, component: str, unique: str, device: dict, **fields: Any) -> None:
+        """One entity's config at ``<prefix>/<component>/<node>/<unique>/config``."""
+        # default_entity_id (Home Assistant 2025.10 on) in place of the retired object_id.
+        out[self.t.config(component, unique)] = {
+            "unique_id": f"{self.t.node}_{unique}", "default_entity_id": f"{component}.{self.t.node}_{unique}",
+            "device": device, "origin": self.origin, "availability_topic": self.t.availability,
+            "payload_available": "online", "payload_not_available": "offline", **fields}
 
     def configs(self, status: dict) -> dict[str, dict]:
         out: dict[str, dict] = {}
         house = self._house_device()
-        out[self.t.config("select", "house_mode")] = self._entity(
-            "house_mode", house, name="House mode", icon="mdi:home-account", options=list(HOUSE_MODES),
+        self._add(
+            out, "select", "house_mode", house, name="House mode", icon="mdi:home-account", options=list(HOUSE_MODES),
             state_topic=self.t.house_state, value_template=_value("mode"), command_topic=self.t.house_mode_set)
-        out[self.t.config("binary_sensor", "boiler_heating")] = self._entity(
-            "boiler_heating", house, name="Boiler heating", device_class="heat", state_topic=self.t.house_state,
+        self._add(
+            out, "binary_sensor", "boiler_heating", house, name="Boiler heating", device_class="heat", state_topic=self.t.house_state,
             value_template=_value("boiler_heating"))
-        out[self.t.config("sensor", "boiler_setpoint")] = self._entity(
-            "boiler_setpoint", house, name="Boiler setpoint", device_class="temperature",
+        self._add(
+            out, "sensor", "boiler_setpoint", house, name="Boiler setpoint", device_class="temperature",
             unit_of_measurement="°C", state_class="measurement", state_topic=self.t.house_state,
             value_template=_value("boiler_setpoint_c"))
         room_of_device = {}
@@ -182,8 +185,8 @@ class Discovery:
             key = problem_key(problem)
             device = room_of_device.get((problem["subject"]["kind"], problem["subject"]["id"]), house)
             state = self.t.problem_state(key)
-            out[self.t.config("binary_sensor", f"problem_{key}")] = self._entity(
-                f"problem_{key}", device, name=problem["message"][:60], device_class="problem",
+            self._add(
+                out, "binary_sensor", f"problem_{key}", device, name=problem["message"][:60], device_class="problem",
                 entity_category="diagnostic", state_topic=state, value_template=_value("state"),
                 json_attributes_topic=state)
         return out
@@ -194,8 +197,8 @@ class Discovery:
         prefix = f"room_{rid}"
         out: dict[str, dict] = {}
         if room_has_climate(room):
-            out[self.t.config("climate", prefix)] = self._entity(
-                prefix, device, name=None, temperature_unit="C", precision=0.1, temp_step=0.5,
+            self._add(
+                out, "climate", prefix, device, name=None, temperature_unit="C", precision=0.1, temp_step=0.5,
                 min_temp=max(5.0, room["frost_temp_c"]), max_temp=30.0,
                 modes=["heat"], mode_state_topic=state, mode_state_template="heat",
                 current_temperature_topic=state, current_temperature_template=_value("temperature_c"),
@@ -223,12 +226,12 @@ class Discovery:
                                                              "state_class": "total_increasing"}),
         ]
         for key, name, field, extra in sensors:
-            out[self.t.config("sensor", f"{prefix}_{key}")] = self._entity(
-                f"{prefix}_{key}", device, name=name, state_topic=state, value_template=_value(field), **extra)
+            self._add(
+                out, "sensor", f"{prefix}_{key}", device, name=name, state_topic=state, value_template=_value(field), **extra)
         for valve in room["valves"]:
             vid = valve["id"]
-            out[self.t.config("sensor", f"{prefix}_valve_{vid}_opening")] = self._entity(
-                f"{prefix}_valve_{vid}_opening", device, name=f"Valve {valve['name'] or valve['mac']} opening",
+            self._add(
+                out, "sensor", f"{prefix}_valve_{vid}_opening", device, name=f"Valve {valve['name'] or valve['mac']} opening",
                 unit_of_measurement="%", state_class="measurement", icon="mdi:valve", state_topic=state,
                 value_template="{{ value_json.valve_openings['%d'] }}" % vid)
         return out

@@ -10,13 +10,14 @@ import logging
 import math
 import queue
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from common.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
-from common.mqtt import make_client
+from common.mqtt import make_client, stop_client
 from mqtt_gateway import inputs
 from mqtt_gateway.discovery import BOOST_MINUTES, HOUSE_MODES, PRESETS, Discovery, Topics, encode
 from mqtt_gateway.settings import MqttSettings
@@ -46,6 +47,7 @@ class GatewayService:
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self._refresh_pending = threading.Event()
         self._lock = threading.Lock()
         # Topic → payload as last published (retained); emptied on every new connection, so a broker
         # that lost its retained messages gets everything again.
@@ -85,7 +87,7 @@ class GatewayService:
             self._published.clear()
             self._available = None
         self._connected.set()
-        self._commands.put(("refresh", None))
+        self._want_refresh()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._connected.clear()
@@ -109,7 +111,13 @@ class GatewayService:
                 self._retained.discard(topic)
             stale = message.payload and topic not in self._published
         if stale and message.retain:
-            self._commands.put(("refresh", None))  # maybe a leftover of a deleted room: look now
+            self._want_refresh()  # maybe a leftover of a deleted room: look now
+
+    def _want_refresh(self) -> None:
+        # One pending refresh is enough: an earlier run's retained configs arrive by the dozen.
+        if not self._refresh_pending.is_set():
+            self._refresh_pending.set()
+            self._commands.put(("refresh", None))
 
     def _publish(self, topic: str, payload: bytes) -> bool:
         if not self._connected.is_set():
@@ -206,6 +214,8 @@ class GatewayService:
         temperature = float(payload)
         if not math.isfinite(temperature):
             raise ValueError("not a temperature")
+        # Targets are half degrees (as the valves take them); a voice command may say 21.3.
+        temperature = round(temperature * 2) / 2
         try:
             self.api.put(f"/api/rooms/{room_id}/override", {"temperature_c": temperature, "until": "next_switch"})
         except ApiRejected as exc:
@@ -248,8 +258,6 @@ class GatewayService:
         self.mqtt.connect_async(broker.host, broker.port, keepalive=60)
         self.mqtt.loop_start()
         next_refresh = 0.0
-        import time
-
         try:
             while not self._stop.is_set():
                 timeout = max(0.0, next_refresh - time.monotonic())
@@ -274,13 +282,13 @@ class GatewayService:
                             self.handle(topic, payload)
                 if self._stop.is_set():
                     break
+                self._refresh_pending.clear()
                 self.refresh()
                 next_refresh = time.monotonic() + self.settings.mqtt_publish_s
         finally:
             if self._connected.is_set():
                 self.mqtt.publish(self.topics.availability, b"offline", qos=1, retain=True).wait_for_publish(5)
-            self.mqtt.disconnect()
-            self.mqtt.loop_stop()
+            stop_client(self.mqtt)
             self.api.close()
         return 0
 

@@ -108,8 +108,9 @@ class MqttConnection:
             raise TimeoutError("no telegram") from exc
 
     def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        from common.mqtt import stop_client
+
+        stop_client(self._client)
 
 
 def open_p1(url: str, dsmr_version: str, timeout_s: float, ca_file: str | None = None) -> P1Connection:

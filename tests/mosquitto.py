@@ -19,6 +19,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from common.mqtt import stop_client
 from db.local_cluster import free_port
 
 _ids = itertools.count()
@@ -158,8 +159,7 @@ class Listener:
 
     def close(self) -> None:
         self.closed = True
-        self.client.loop_stop()
-        self.client.disconnect()
+        stop_client(self.client)
 
 
 def wait_until(predicate, timeout_s: float = 15.0, what: str = "a condition"):

@@ -88,3 +88,13 @@ def test_an_outdoor_thermometer_is_the_loops_outdoor_temperature_while_fresh(cli
     stale = client.get("/api/status").json
     assert stale["outdoor"] is None and with_outdoor_sensor(forecast, stale) == forecast
     assert client.post("/api/outdoor-readings", json={"temperature_c": 99}, headers=SERVICE).status_code == 422
+
+
+def test_reports_from_a_clock_far_off_are_refused(client, house):
+    for path, body in ((f"/api/rooms/{house['room']}/contacts", {"open": True}),
+                       ("/api/presence", {"person": "anna", "home": False}),
+                       ("/api/outdoor-readings", {"temperature_c": 3.0})):
+        for when in ("2020-01-01T00:00:00Z", "2026-01-12T07:00:00Z"):  # years ago; two hours ahead
+            answer = client.post(path, json=body | {"time": when}, headers=SERVICE)
+            assert answer.status_code == 422 and answer.json["errors"][0]["field"] == "time", (path, when)
+    assert client.get("/api/presence").json["people"] == []

@@ -27,6 +27,7 @@ def test_discovery_and_state_of_a_room(house, make_gateway, listener, mosquitto,
     room = house["room"]
     climate = listener.json(t.config("climate", f"room_{room}"))
     assert climate["unique_id"] == f"{t.node}_room_{room}"
+    assert climate["default_entity_id"] == f"climate.{t.node}_room_{room}" and "object_id" not in climate
     assert climate["device"]["identifiers"] == [f"{t.node}_room_{room}"]
     assert climate["device"]["name"] == "Living room"
     assert climate["availability_topic"] == t.availability
@@ -70,11 +71,14 @@ def test_a_temperature_from_home_assistant_becomes_the_rooms_target_until_the_ne
     assert status["target_c"] == 21.5 and status["target_source"] == "override"
     assert status["override"]["ends_at"] == status["next_switch_point"]["at"]
 
+    # Targets are half degrees.
+    listener.publish(t.room_target_set(room), "20.8")
+    listener.json(t.room_state(room), where=lambda s: s["target_c"] == 21.0)
     # Nonsense changes nothing.
     listener.publish(t.room_target_set(room), "warm")
     listener.publish(t.room_target_set(room), "99")
     time.sleep(2.5)
-    assert api.get(f"/api/rooms/{room}/override")["override"]["temperature_c"] == 21.5
+    assert api.get(f"/api/rooms/{room}/override")["override"]["temperature_c"] == 21.0
 
 
 def test_a_room_without_schedule_holds_the_temperature_a_day(house, make_gateway, listener, prefixes):

@@ -388,3 +388,23 @@ def test_the_targets_the_loop_used_are_recorded_and_drawn_in_history(house):
     history = house.api.get(f"/api/rooms/{living.room_id}/history?from=2026-01-12T05:00:00Z&to=2026-01-12T05:06:00Z")
     recorded = [(t["target_c"], t["source"]) for t in history["targets"] if t["recorded"]]
     assert recorded == [(20.0, "default"), (15.0, "away")]
+
+
+def test_a_window_contact_shuts_the_rooms_valve_through_its_bridge_at_once(house):
+    living = house.rooms[0]
+    for _ in range(5):
+        house.minute()
+    valve = house.valves[living.valve_mac]
+    assert valve.target_c == 30.0, "the cold living room heats"
+    house.api.post(f"/api/rooms/{living.room_id}/contacts", {"name": "balcony door", "open": True,
+                                                             "time": house.clock.now().isoformat()})
+    house.minute()
+    assert valve.target_c == ControlConfig().closed_target_c
+    assert valve.away and valve.away_until is not None, "a setting that ends by itself"
+    assert house.valves[house.rooms[1].valve_mac].target_c == 30.0, "the bedroom goes on heating"
+    [decision] = house.rows("SELECT reason FROM decisions WHERE room_id = %s AND outcome = 'closed'", living.room_id)
+    assert "balcony door contact reports open" in decision["reason"]
+    house.api.post(f"/api/rooms/{living.room_id}/contacts", {"name": "balcony door", "open": False,
+                                                             "time": house.clock.now().isoformat()})
+    house.minute()
+    assert valve.target_c == 30.0, "heating again at once, without the minimum closed time"

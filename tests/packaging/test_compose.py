@@ -78,6 +78,14 @@ def test_build_context_dockerfile_and_copy_sources_exist(service, context, docke
             assert not _ignored(context, source), f"{service}: COPY source {source} is in .dockerignore"
 
 
+def test_the_image_holds_every_package_a_service_runs():
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    for name, service in SERVICES.items():
+        command = service.get("command") or []
+        if service.get("image", "").startswith("home-heating") and command[:2] == ["python", "-m"]:
+            assert command[2].split(".")[0] in copied, f"{name}: {command[2]} is not copied into the image"
+
+
 def test_every_compose_variable_is_in_env_example():
     used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)(?::?-[^}]*)?\}", (ROOT / "docker-compose.yml").read_text()))
     documented = _env_example_keys()

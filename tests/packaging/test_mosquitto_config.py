@@ -7,6 +7,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from common.mqtt import stop_client
 from tests.mosquitto import Mosquitto, find_mosquitto, readable_by_broker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +28,7 @@ def _connect(port: int, username=None, password=None) -> mqtt.ReasonCode:
             time.sleep(0.05)
         raise AssertionError("no CONNACK")
     finally:
-        client.loop_stop()
-        client.disconnect()
+        stop_client(client)
 
 
 def test_the_compose_broker_refuses_anonymous_clients():
