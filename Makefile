@@ -17,7 +17,7 @@ ifeq ($(NODE_OK),)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 endif
 
-.PHONY: test demo venv test-python test-frontend clean
+.PHONY: test demo venv test-python test-frontend clean compose-check
 
 venv: $(STAMP)
 
@@ -37,6 +37,11 @@ test-frontend: $(if $(NODE_OK),,$(STAMP))
 
 demo: $(STAMP)
 	$(PY) -m demo $(ARGS)
+
+# docker-compose.yml built and run in containers (Docker, else podman), checked against them;
+# the output is also kept in .cache/compose/compose-check.log.
+compose-check: $(STAMP)
+	$(PY) docker/compose_check.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .demo
