@@ -94,6 +94,19 @@ def device_path(mac: str) -> str:
     return f"{ADAPTER_PATH}/dev_{mac.upper().replace(':', '_')}"
 
 
+
+def _ends_with_parent(parent: int):
+    """The bus's pre-exec step: SIGTERM when the simulator ends, however it ends (a stop() it never
+    reached included), so that no bus outlives the house it served."""
+    def preexec() -> None:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
+    return preexec
+
+
 class PrivateBus:
     """A ``dbus-daemon`` of our own, configured like a system bus that lets anyone own any name."""
 
@@ -110,7 +123,8 @@ class PrivateBus:
         if daemon is None:
             raise RuntimeError("dbus-daemon is not installed (Debian package dbus-daemon)")
         self.process = subprocess.Popen([daemon, f"--config-file={config}", "--nofork", "--nopidfile",
-                                         "--print-address"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                         "--print-address"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        preexec_fn=_ends_with_parent(os.getpid()))
         line = self.process.stdout.readline().decode().strip()
         if not line:
             raise RuntimeError(f"dbus-daemon did not start: {self.process.stderr.read().decode()[:500]}")
