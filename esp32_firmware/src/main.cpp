@@ -16,6 +16,7 @@
 #include "core/eq3.h"
 #include "core/json.h"
 #include "core/mac.h"
+#include "core/secret.h"
 #include "settings.h"
 
 namespace {
@@ -23,12 +24,37 @@ namespace {
 const char* const kServiceUuid = "3e135142-654f-9090-134a-a6ff5bb77046";
 
 struct Config {
-  String ssid, password, valves, tz, token;
+  String ssid, password, valves, tz, token, ap_password;
 };
 
 Preferences preferences;
 Config config;
 WebServer server(BRIDGE_HTTP_PORT);
+
+uint32_t hardware_random() { return esp_random(); }
+
+// An example or empty config token, or a setup network without a passphrase
+// (WPA2 needs at least 8 characters), would let anyone nearby take the
+// bridge: such a board makes its own once, keeps them in flash and prints
+// them on its USB serial console (only someone holding the board reads it).
+void ensure_secrets() {
+  bool changed = false;
+  preferences.begin("bridge", false);
+  if (secret::is_placeholder(config.token.c_str())) {
+    config.token = secret::generate(hardware_random, 24).c_str();
+    preferences.putString("token", config.token);
+    changed = true;
+  }
+  if (secret::is_placeholder(config.ap_password.c_str()) || config.ap_password.length() < 8) {
+    config.ap_password = secret::generate(hardware_random, 16).c_str();
+    preferences.putString("ap_password", config.ap_password);
+    changed = true;
+  }
+  preferences.end();
+  if (changed) Serial.println("Made new secrets for this bridge (kept in flash):");
+  Serial.printf("Config token: %s\nSetup network passphrase: %s\n", config.token.c_str(),
+                config.ap_password.c_str());
+}
 
 void load_config() {
   preferences.begin("bridge", true);
@@ -37,7 +63,9 @@ void load_config() {
   config.valves = preferences.getString("valves", BRIDGE_VALVES);
   config.tz = preferences.getString("tz", BRIDGE_TZ);
   config.token = preferences.getString("token", BRIDGE_CONFIG_TOKEN);
+  config.ap_password = preferences.getString("ap_password", BRIDGE_SETUP_AP_PASSWORD);
   preferences.end();
+  ensure_secrets();
 }
 
 // One connection at a time: the WebServer handles one request at a time, so
@@ -146,9 +174,10 @@ String request_target() {
 
 void send_json(int status, const std::string& body) { server.send(status, "application/json", body.c_str()); }
 
-// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token"}: stored in flash, then a restart.
+// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token", "ap_password"}: stored in
+// flash, then a restart.
 void handle_config() {
-  if (server.header("Authorization") != "Bearer " + config.token) {
+  if (!secret::bearer_matches(config.token.c_str(), server.header("Authorization").c_str())) {
     send_json(401, "{\"error\": \"unauthorized\", \"message\": \"send Authorization: Bearer <config token>\"}");
     return;
   }
@@ -165,7 +194,7 @@ void handle_config() {
   }
   preferences.begin("bridge", false);
   const char* keys[][2] = {{"wifi_ssid", "ssid"}, {"wifi_password", "password"}, {"valves", "valves"},
-                           {"tz", "tz"}, {"token", "token"}};
+                           {"tz", "tz"}, {"token", "token"}, {"ap_password", "ap_password"}};
   for (auto& key : keys) {
     auto it = fields.find(key[0]);
     if (it != fields.end() && it->second.type == json::Type::String)
@@ -196,8 +225,9 @@ void setup() {
   core.set_valves(macs);
 
   if (config.ssid.isEmpty()) {
-    WiFi.softAP(BRIDGE_SETUP_AP_NAME);
-    Serial.printf("No Wi-Fi configured: join %s and POST /config to http://192.168.4.1\n", BRIDGE_SETUP_AP_NAME);
+    WiFi.softAP(BRIDGE_SETUP_AP_NAME, config.ap_password.c_str());
+    Serial.printf("No Wi-Fi configured: join %s (passphrase above) and POST /config to http://192.168.4.1\n",
+                  BRIDGE_SETUP_AP_NAME);
   } else {
     WiFi.mode(WIFI_STA);
     WiFi.begin(config.ssid.c_str(), config.password.c_str());

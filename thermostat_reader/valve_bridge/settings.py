@@ -33,6 +33,11 @@ class BridgeSettings(ServiceSettings):
     api_url: str = "http://127.0.0.1:8000"
     service_token: str = ""
 
+    required_secrets = ("HEATING_SERVICE_TOKEN",)
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_SERVICE_TOKEN": self.service_token or None}
+
     @field_validator("bridge_valves")
     @classmethod
     def _macs(cls, value: str) -> str:
