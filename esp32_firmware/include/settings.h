@@ -29,6 +29,10 @@
 // the example (or empty), the board makes a random one at its first start
 // and prints it on the USB serial console; /config can change it.
 #define BRIDGE_CONFIG_TOKEN "change-me"
+// Token the control loop sends with every contract request ("Authorization:
+// Bearer <token>"), also entered in this bridge's setup on the page. Left at
+// the example, the board makes a random one like the config token and prints it.
+#define BRIDGE_TOKEN "change-me"
 // Passphrase of the setup network (WPA2, at least 8 characters). Left at the
 // example, the board makes a random one like the token and prints it.
 #define BRIDGE_SETUP_AP_PASSWORD "change-me"

@@ -24,7 +24,7 @@ namespace {
 const char* const kServiceUuid = "3e135142-654f-9090-134a-a6ff5bb77046";
 
 struct Config {
-  String ssid, password, valves, tz, token, ap_password;
+  String ssid, password, valves, tz, token, ap_password, bridge_token;
 };
 
 Preferences preferences;
@@ -45,6 +45,11 @@ void ensure_secrets() {
     preferences.putString("token", config.token);
     changed = true;
   }
+  if (secret::is_placeholder(config.bridge_token.c_str())) {
+    config.bridge_token = secret::generate(hardware_random, 24).c_str();
+    preferences.putString("bridge_token", config.bridge_token);
+    changed = true;
+  }
   if (secret::is_placeholder(config.ap_password.c_str()) || config.ap_password.length() < 8) {
     config.ap_password = secret::generate(hardware_random, 16).c_str();
     preferences.putString("ap_password", config.ap_password);
@@ -52,8 +57,8 @@ void ensure_secrets() {
   }
   preferences.end();
   if (changed) Serial.println("Made new secrets for this bridge (kept in flash):");
-  Serial.printf("Config token: %s\nSetup network passphrase: %s\n", config.token.c_str(),
-                config.ap_password.c_str());
+  Serial.printf("Config token: %s\nBridge token (for the page's bridge setup): %s\nSetup network passphrase: %s\n",
+                config.token.c_str(), config.bridge_token.c_str(), config.ap_password.c_str());
 }
 
 void load_config() {
@@ -64,6 +69,7 @@ void load_config() {
   config.tz = preferences.getString("tz", BRIDGE_TZ);
   config.token = preferences.getString("token", BRIDGE_CONFIG_TOKEN);
   config.ap_password = preferences.getString("ap_password", BRIDGE_SETUP_AP_PASSWORD);
+  config.bridge_token = preferences.getString("bridge_token", BRIDGE_TOKEN);
   preferences.end();
   ensure_secrets();
 }
@@ -174,7 +180,7 @@ String request_target() {
 
 void send_json(int status, const std::string& body) { server.send(status, "application/json", body.c_str()); }
 
-// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token", "ap_password"}: stored in
+// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token", "bridge_token", "ap_password"}: stored in
 // flash, then a restart.
 void handle_config() {
   if (!secret::bearer_matches(config.token.c_str(), server.header("Authorization").c_str())) {
@@ -194,7 +200,8 @@ void handle_config() {
   }
   preferences.begin("bridge", false);
   const char* keys[][2] = {{"wifi_ssid", "ssid"}, {"wifi_password", "password"}, {"valves", "valves"},
-                           {"tz", "tz"}, {"token", "token"}, {"ap_password", "ap_password"}};
+                           {"tz", "tz"}, {"token", "token"}, {"ap_password", "ap_password"},
+                           {"bridge_token", "bridge_token"}};
   for (auto& key : keys) {
     auto it = fields.find(key[0]);
     if (it != fields.end() && it->second.type == json::Type::String)
@@ -207,8 +214,8 @@ void handle_config() {
 }
 
 void handle_contract() {
-  bridge::Response response =
-      core.handle(method_name(server.method()), request_target().c_str(), server.arg("plain").c_str());
+  bridge::Response response = core.handle(method_name(server.method()), request_target().c_str(),
+                                         server.arg("plain").c_str(), server.header("Authorization").c_str());
   send_json(response.status, response.body);
 }
 
@@ -223,6 +230,7 @@ void setup() {
     macs.clear();
   }
   core.set_valves(macs);
+  core.set_token(config.bridge_token.c_str());
 
   if (config.ssid.isEmpty()) {
     WiFi.softAP(BRIDGE_SETUP_AP_NAME, config.ap_password.c_str());
@@ -239,7 +247,7 @@ void setup() {
   configTzTime(config.tz.c_str(), BRIDGE_NTP_SERVER);
 
   NimBLEDevice::init("");
-  const char* headers[] = {"Authorization"};
+  const char* headers[] = {"Authorization"};  // /config's token and the contract's bridge token
   server.collectHeaders(headers, 1);
   server.on("/config", HTTP_POST, handle_config);
   server.onNotFound(handle_contract);

@@ -9,6 +9,9 @@ import requests
 from simulator.bridge_server import SimulatedBridgeServer
 from simulator.eq3_valve import SimulatedEq3Valve
 
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
+BRIDGE_AUTH = {"Authorization": f"Bearer {BRIDGE_TOKEN}"}
+
 MAC = "00:1A:22:0C:3B:5D"
 START = datetime(2026, 1, 12, 6, 0, tzinfo=timezone.utc)
 
@@ -16,7 +19,7 @@ START = datetime(2026, 1, 12, 6, 0, tzinfo=timezone.utc)
 def test_commands_reach_the_valve_while_the_house_steps_it():
     valve = SimulatedEq3Valve(MAC, mode="manual", target_c=4.5, valve_pct=0)
     clock = {"now": START}
-    server = SimulatedBridgeServer({MAC: valve}, now=lambda: clock["now"]).start()
+    server = SimulatedBridgeServer({MAC: valve}, now=lambda: clock["now"], token=BRIDGE_TOKEN).start()
     stop = threading.Event()
 
     def house() -> None:
@@ -27,15 +30,15 @@ def test_commands_reach_the_valve_while_the_house_steps_it():
     stepping = threading.Thread(target=house)
     stepping.start()
     try:
-        health = requests.get(server.url + "/health", timeout=5).json()
+        health = requests.get(server.url + "/health", headers=BRIDGE_AUTH, timeout=5).json()
         assert health["kind"] == "simulated" and health["valves"] == 1
-        answer = requests.post(f"{server.url}/valves/{MAC}/target", json={"temperature_c": 30.0}, timeout=5)
+        answer = requests.post(f"{server.url}/valves/{MAC}/target", json={"temperature_c": 30.0}, headers=BRIDGE_AUTH, timeout=5)
         assert answer.status_code == 200 and answer.json()["target_c"] == 30.0
         deadline = datetime.now() + timedelta(seconds=10)
         while valve.valve_pct < 100 and datetime.now() < deadline:
             stop.wait(0.01)
         assert valve.valve_pct == 100
-        refreshed = requests.get(f"{server.url}/valves/{MAC}?refresh=1", timeout=5).json()
+        refreshed = requests.get(f"{server.url}/valves/{MAC}?refresh=1", headers=BRIDGE_AUTH, timeout=5).json()
         assert refreshed["valve_pct"] == 100
     finally:
         stop.set()
@@ -46,9 +49,9 @@ def test_commands_reach_the_valve_while_the_house_steps_it():
 def test_an_unreachable_simulated_valve_is_a_bluetooth_timeout():
     valve = SimulatedEq3Valve(MAC)
     valve.unreachable = True
-    server = SimulatedBridgeServer({MAC: valve}, now=lambda: START).start()
+    server = SimulatedBridgeServer({MAC: valve}, now=lambda: START, token=BRIDGE_TOKEN).start()
     try:
-        answer = requests.post(f"{server.url}/valves/{MAC}/boost", json={"on": True}, timeout=5)
+        answer = requests.post(f"{server.url}/valves/{MAC}/boost", json={"on": True}, headers=BRIDGE_AUTH, timeout=5)
         assert answer.status_code == 504 and answer.json()["error"] == "bluetooth_timeout"
     finally:
         server.stop()
