@@ -20,7 +20,7 @@ COPY thermostat_reader ./thermostat_reader
 COPY p1_reader ./p1_reader
 COPY simulator ./simulator
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
-    && useradd --system --home /var/lib/heating --create-home heating \
+    && useradd --system --groups dialout --home /var/lib/heating --create-home heating \
     && mkdir -p /var/lib/heating && chown heating /var/lib/heating
 
 # Spools and caches live here (a named volume in compose), so nothing a

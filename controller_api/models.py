@@ -311,6 +311,17 @@ class BoilerStateIn(Model):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class ForecastHourIn(Model):
+    time: Instant
+    temperature_c: float | None = Field(default=None, ge=-60, le=60)
+
+
+class WeatherIn(Model):
+    time: Instant
+    outdoor_temp_c: float | None = Field(default=None, ge=-60, le=60)
+    forecast: list[ForecastHourIn] = Field(default_factory=list, max_length=72)
+
+
 class DecisionIn(Model):
     time: Measured
     room_id: int | None = None
@@ -322,6 +333,31 @@ class DecisionIn(Model):
 
 class DecisionsIn(Model):
     decisions: list[DecisionIn] = Field(min_length=1, max_length=1000)
+
+
+# Inputs from the home ----------------------------------------------------------
+
+Source = Annotated[str, Field(min_length=1, max_length=40, description="who reported it, e.g. mqtt")]
+
+
+class ContactIn(Model):
+    name: Name = Field(default="window", description="which window or door of the room")
+    open: bool
+    time: Instant | None = Field(default=None, description="when the contact reported; default now")
+    source: Source = "api"
+
+
+class PresenceIn(Model):
+    person: Name
+    home: bool
+    time: Instant | None = Field(default=None, description="when the sensor reported; default now")
+    source: Source = "api"
+
+
+class OutdoorReadingIn(Model):
+    temperature_c: float = Field(ge=-60, le=60)
+    time: Instant | None = Field(default=None, description="when it was measured; default now")
+    source: Source = "api"
 
 
 # Queries -------------------------------------------------------------------

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, has_request_context
 
-from controller_api import domain, health, lease
+from controller_api import domain, health, inputs, lease
 from controller_api.auth import authenticated, has_service_token
 from controller_api.db import connection
 from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
 from controller_api.problems import evaluate_now
 from controller_api.schedule import Occurrence, resolve_target, valve_program
+from controller_api.weather import weather_json
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -116,6 +117,7 @@ def house_status(conn, at) -> dict:
         boiler = (boiler or dict.fromkeys(("time", "heat_demand", "user_mode", "setpoint_c", "indicator", "reason"))) | {
             "checked_at": _latest(boiler_answered, boiler and boiler["time"]), "problem": boiler_problem}
 
+    contacts = inputs.contacts_by_room(conn)
     room_docs = []
     for room in rooms:
         override = overrides.get(room["id"])
@@ -146,6 +148,8 @@ def house_status(conn, at) -> dict:
             "smart_heat": room["smart_heat"], "control": room["control"],
             "thermometers": thermometers.get(room["id"], []),
             "valves": valves.get(room["id"], []),
+            "contacts": contacts.get(room["id"], []),
+            "window_open": any(c["open"] for c in contacts.get(room["id"], [])),
             # Tells the control loop when its valves' own week programs must be rewritten.
             "valve_program_version": valve_program(points.get(room["id"], []), room["default_temp_c"]).version,
         })
@@ -155,10 +159,13 @@ def house_status(conn, at) -> dict:
                        "holiday_temp_c": house.holiday_temp_c,
                        "holiday_until": house.holiday_until if house.effective(at) == "holiday" else None},
         "boiler": boiler,
+        # The outdoor temperature and forecast the control loop last recorded (null when none is fresh).
+        "weather": weather_json(conn, at),
         "stale_after_s": stale_after_s,
         # The lease as it stands now, whatever ``at`` asks about: it says who controls the house.
         "controller": lease.controller_json(conn),
         "rooms": room_docs,
+        "outdoor": inputs.latest_outdoor(conn, at),
         "problems": [health.problem_json(row) for row in open_problems],
     }
 

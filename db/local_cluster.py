@@ -88,6 +88,17 @@ class LocalCluster:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(log),
                   "-o", options, "-w", "-t", "60", "start")
 
+    def running(self) -> bool:
+        """A server runs on this data directory (maybe one a crashed process left behind)."""
+        if not (self.datadir / "postmaster.pid").exists():
+            return False
+        kwargs = {}
+        if self._run_as is not None:
+            kwargs = {"user": self._run_as.pw_uid, "group": self._run_as.pw_gid, "extra_groups": []}
+        status = subprocess.run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "status"],
+                                capture_output=True, text=True, check=False, cwd="/", **kwargs)
+        return status.returncode == 0
+
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").exists():
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop")

@@ -24,6 +24,8 @@ log = logging.getLogger("db.migrate")
 ADVISORY_LOCK_ID = 7_310_442_001
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 GRAFANA_ROLE = "heating_grafana"
+#: The migration that creates GRAFANA_ROLE and says what it may read.
+GRAFANA_MIGRATION = 2
 
 
 class MigrationError(RuntimeError):
@@ -114,6 +116,7 @@ def migrate(database_url: str, *, grafana_password: str | None = None,
                 except psycopg.Error as exc:
                     raise MigrationError(f"{migration.name} failed and was rolled back: {exc}") from exc
                 applied_now.append(migration.name)
+            _grant_grafana(conn, migrations, applied, applied_now)
             if grafana_password:
                 conn.execute(
                     sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
@@ -123,6 +126,23 @@ def migrate(database_url: str, *, grafana_password: str | None = None,
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_ID,))
     return applied_now
+
+
+def _grant_grafana(conn: psycopg.Connection, migrations: list[Migration], applied: dict,
+                   applied_now: list[str]) -> None:
+    """Gives the Grafana role back to a restored database: the role's migration, once more.
+
+    Roles belong to the whole PostgreSQL cluster, so a dump of the database (README, Backups)
+    carries neither the role nor its grants, and a restore into a new cluster has the role's
+    migration recorded as applied but no role. That migration is written to be repeated (it creates
+    the role only when missing, and grants are idempotent), so every run repeats it: one place says
+    what Grafana may read.
+    """
+    role_migration = next((m for m in migrations if m.version == GRAFANA_MIGRATION), None)
+    if role_migration is None or role_migration.name in applied_now or GRAFANA_MIGRATION not in applied:
+        return
+    with conn.transaction():
+        conn.execute(role_migration.sql)
 
 
 def pending(conn: psycopg.Connection, directory: Path | None = None) -> list[str]:

@@ -11,6 +11,9 @@ phone). ``make demo`` and the end-to-end test use it.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import logging
 import os
 import secrets
@@ -47,6 +50,34 @@ class StackError(RuntimeError):
     """A part of the stack did not start; the message names its log file."""
 
 
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(parent: int):
+    """The child's pre-exec step: SIGTERM when the demo dies, even by SIGKILL, so nothing is orphaned.
+
+    The children run in sessions of their own (a terminal's Ctrl-C or hang-up reaches only the
+    demo, which stops them in order, the control loop handing the house back first); this covers
+    the demo dying without doing so.
+    """
+    def preexec() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the demo died before prctl took effect
+            os._exit(1)
+    return preexec
+
+
+def _port_in_use(port: int) -> bool:
+    import socket
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 @dataclass
 class StackConfig:
     workdir: Path = ROOT / ".demo"
@@ -62,6 +93,17 @@ class StackConfig:
     build_page: bool = True
     strategy: str = "zoning"
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: A broker (mqtt://host:port): the house in Home Assistant through mqtt_gateway, and the
+    #: meter's telegrams through it as dsmr-reader would publish them. None: no MQTT.
+    mqtt_url: str | None = None
+    mqtt_discovery_prefix: str = field(default_factory=lambda: os.environ.get("HEATING_MQTT_DISCOVERY_PREFIX")
+                                       or "homeassistant")
+    mqtt_base_topic: str = field(default_factory=lambda: os.environ.get("HEATING_MQTT_BASE_TOPIC") or "heating")
+
+    @property
+    def p1_topic(self) -> str:
+        # Under the base topic, not dsmr-reader's own dsmr/raw: a real meter may publish there.
+        return f"{self.mqtt_base_topic}/dsmr/raw"
 
 
 @dataclass
@@ -84,6 +126,7 @@ class Stack:
         self.ports["api"] = config.api_port or free_port()
         self.database_url = ""
         self.clock_env: dict[str, str] = {}
+        self._lock_handle = None
 
     # URLs -----------------------------------------------------------------
 
@@ -99,17 +142,26 @@ class Stack:
 
     def start(self) -> None:
         workdir = self.config.workdir
-        if self.config.fresh and workdir.exists():
-            shutil.rmtree(workdir)
-        (workdir / "logs").mkdir(parents=True, exist_ok=True)
+        workdir.mkdir(parents=True, exist_ok=True)
         os.chmod(workdir, 0o755)
-        start = self.config.start or datetime.now(timezone.utc)
-        self.clock_env = {
-            "HEATING_CLOCK_START": start.astimezone(timezone.utc).isoformat(),
-            "HEATING_CLOCK_EPOCH": repr(time.time()),
-            "HEATING_CLOCK_SPEED": repr(self.config.speed),
-        }
+        self._lock_workdir()
         try:
+            leftover = LocalCluster(workdir / "pgdata")
+            if leftover.running():
+                # Holding the folder's lock, this demo is the only one: the server is a crashed demo's.
+                log.warning("the database of a demo that did not stop cleanly was still running; stopping it")
+                leftover.stop()
+            if self.config.fresh:
+                for entry in workdir.iterdir():
+                    if entry.name != "demo.lock":
+                        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            (workdir / "logs").mkdir(parents=True, exist_ok=True)
+            start = self.config.start or datetime.now(timezone.utc)
+            self.clock_env = {
+                "HEATING_CLOCK_START": start.astimezone(timezone.utc).isoformat(),
+                "HEATING_CLOCK_EPOCH": repr(time.time()),
+                "HEATING_CLOCK_SPEED": repr(self.config.speed),
+            }
             self._start_database()
             self._build_page()
             self._start_simulator()
@@ -135,6 +187,29 @@ class Stack:
         if self.cluster is not None:
             self.cluster.stop()
             self.cluster = None
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _lock_workdir(self) -> None:
+        """One demo per folder: a second one would start a second server on the same database files.
+
+        The lock is the kernel's, so it goes with the process that held it, however that ended.
+        """
+        handle = open(self.config.workdir / "demo.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise StackError(f"another demo is running from {self.config.workdir} (process {holder}): "
+                             f"stop it first (Ctrl-C in its terminal, or `kill {holder}`)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock_handle = handle
 
     def __enter__(self) -> "Stack":
         self.start()
@@ -173,7 +248,7 @@ class Stack:
         log_path = self.config.workdir / "logs" / f"{name}.log"
         handle = open(log_path, "ab")
         process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent(os.getpid()))
         handle.close()
         child = Child(name, process, log_path)
         self.children.append(child)
@@ -236,6 +311,14 @@ class Stack:
                 "--bridge-port", f"esp32-attic={self.ports['bridge_esp32']}"]
 
     def _start_api(self) -> None:
+        port = self.ports["api"]
+        deadline = time.monotonic() + 30
+        # A crashed demo's API may still be stopping (its children end when it does): wait a little.
+        while _port_in_use(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if _port_in_use(port):
+            raise StackError(f"port {port} is in use by another program: stop it, or choose another port "
+                             f"(make demo ARGS=\"--port 8080\")")
         dist = ROOT / "frontend" / "dist"
         env = self._env(HEATING_PASSWORD=self.config.password,
                         **({"HEATING_STATIC_DIR": str(dist)} if (dist / "index.html").exists() else {}))
@@ -269,8 +352,21 @@ class Stack:
             HEATING_SPOOL_DIR=str(spool),
             HEATING_INTERVAL_S="60",
         ))
+        meter = f"tcp://127.0.0.1:{self.ports['p1']}"
+        mqtt_children = []
+        if self.config.mqtt_url:
+            broker = self.config.mqtt_url.rstrip("/")
+            mqtt_children.append(self._spawn("dsmr_relay", [sys.executable, "-m", "demo.dsmr_relay", "--from", meter,
+                                                            "--to", f"{broker}/{self.config.p1_topic}"], self._env()))
+            mqtt_children.append(self._spawn("mqtt_gateway", [sys.executable, "-m", "mqtt_gateway", "run"], self._env(
+                HEATING_MQTT_URL=broker,
+                HEATING_MQTT_DISCOVERY_PREFIX=self.config.mqtt_discovery_prefix,
+                HEATING_MQTT_BASE_TOPIC=self.config.mqtt_base_topic,
+                HEATING_MQTT_PUBLISH_S="10",
+            )))
+            meter = f"{broker}/{self.config.p1_topic}"
         p1 = self._spawn("p1_reader", [sys.executable, "-m", "p1_reader", "run"], self._env(
-            HEATING_P1_URL=f"tcp://127.0.0.1:{self.ports['p1']}",
+            HEATING_P1_URL=meter,
             HEATING_SPOOL_DIR=str(spool),
         ))
         onoff = self._spawn("onoff", [sys.executable, "-m", "onoff", "run"], self._env(
@@ -284,7 +380,7 @@ class Stack:
             HEATING_WATCH_INTERVAL_S="60",
         ))
         time.sleep(1.0)
-        for child in (reader, p1, onoff, watch):
+        for child in (reader, p1, onoff, watch, *mqtt_children):
             if child.process.poll() is not None:
                 raise StackError(f"{child.name} exited at start with code {child.process.returncode}; "
                                  f"see {child.log_path}:\n{_tail(child.log_path)}")
@@ -296,4 +392,6 @@ class Stack:
             "api docs": f"{self.api_url}/api/docs",
             "simulated house": f"{self.sim_url}/health",
             "database": self.database_url,
+            **({"mqtt": f"{self.config.mqtt_url} (discovery under {self.config.mqtt_discovery_prefix}/, "
+                        f"topics under {self.config.mqtt_base_topic}/)"} if self.config.mqtt_url else {}),
         }

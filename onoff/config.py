@@ -37,6 +37,10 @@ class ControlConfig:
     window_drop_k: float = 1.0
     window_span_s: float = 300.0
     window_close_s: float = 1200.0
+    #: A window or door contact reported open shuts the room's valves at once, for at most this
+    #: long after its report: a contact whose battery died while open must not leave a room
+    #: unheated for good.
+    contact_max_open_s: float = 7200.0
     #: Weekly valve exercise: weekday (0 = Monday) and local time; valves not open for
     #: exercise_idle_s are opened fully for exercise_s.
     exercise_weekday: int = 2

@@ -317,6 +317,16 @@ def _window_opened(memory: RoomMemory, temp_c: float, now: datetime, config: Con
     return bool(earlier) and max(earlier) - temp_c >= config.window_drop_k - 1e-9
 
 
+def open_contact(room: dict, now: datetime, config: ControlConfig) -> dict | None:
+    """The room's window or door contact that reported open within contact_max_open_s, if any."""
+    for contact in room.get("contacts") or []:
+        reported = _parse_time(contact.get("time"))
+        if contact.get("open") and reported is not None \
+                and (now - reported).total_seconds() < config.contact_max_open_s:
+            return contact
+    return None
+
+
 def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, strategy, config: ControlConfig) -> TickResult:
     """Decide every room and the boiler for this instant.
 
@@ -362,6 +372,12 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
         heat_counts = False  # whether an open outcome is a need for heat (the boiler's business)
         if room.get("control") == "manual":
             outcome, kind, reason = LEAVE, "manual", "room is on manual control: its valves are left alone"
+        elif (contact := open_contact(room, now, config)) is not None and not (
+                temp is not None and room.get("in_sync") and temp < float(room.get("frost_temp_c") or 7.0)):
+            outcome, kind = CLOSED, "contact"
+            reason = (f"the {contact.get('name') or 'window'} contact reports open: valves closed "
+                      f"(for at most {config.contact_max_open_s / 60:.0f} min after its report)")
+            memory.heating = False
         elif temp is None or not room.get("in_sync"):
             outcome, kind = TARGET, "stale"
             if room.get("target_source") in PROGRAM_SOURCES:
@@ -415,6 +431,10 @@ def tick(status: dict, weather: dict | None, now: datetime, state: EngineState, 
             memory.outcome = outcome
             memory.outcome_since = now
             memory.outcome_target_c = None if target is None else float(target)
+        if kind == "contact":
+            # Valves shut by a contact were not the hysteresis' doing: a window closed again lifts
+            # the minimum closed time, so the room heats again at once.
+            memory.outcome_target_c = None
 
         room_commands = []
         for valve in valves:

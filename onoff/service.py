@@ -31,7 +31,7 @@ from onoff.records import RecordQueue
 from onoff.scheduler import run_every
 from onoff.settings import OnoffSettings
 from onoff.strategies import make_strategy
-from onoff.weather import OpenMeteoClient
+from onoff.weather import OpenMeteoClient, with_outdoor_sensor
 
 log = logging.getLogger("onoff")
 
@@ -97,6 +97,9 @@ def _check(kind: str, device_id: int | None, now: datetime, ok: bool = True, cod
     """A device check for POST /api/device-checks: whether the device answered, at ``now``."""
     return {"time": _iso(now), "kind": kind, "id": device_id, "ok": ok, "code": code, "message": message}
 
+
+#: How often the weather the loop uses is recorded for the page (the forecast changes hourly).
+WEATHER_RECORD_S = 15 * 60
 
 #: Bridge answers that mean the bridge works but the valve behind it did not answer.
 VALVE_SILENT = {"bluetooth_timeout", "bad_response"}
@@ -181,6 +184,7 @@ class ControlLoop:
         self.boiler_check_s = 120.0
         #: The boiler state last recorded, to record a read only when something changed.
         self._boiler_recorded: tuple | None = None
+        self._weather_recorded_at: datetime | None = None
         self._boiler_checked_at: datetime | None = None
         self._bridges: dict[str, BridgeClient] = {}
         #: Each bridge's token by base URL, from the API's status (the page's bridge setup sets it).
@@ -255,7 +259,8 @@ class ControlLoop:
             self.handed_back = False
             self.last_status = status
             report.status_ok = True
-            weather = self.weather.get(now) if self.weather is not None else {}
+            weather = with_outdoor_sensor(self.weather.get(now) if self.weather is not None else {}, status)
+            self._record_weather(weather, now)
             result = engine.tick(status, weather, now, self.state, self.strategy, self.config)
             report.decisions = result.decisions
             report.valve_commands = result.valve_commands
@@ -391,6 +396,17 @@ class ControlLoop:
         if self._boiler_checked_at == now:
             self._record("/api/device-checks", {"checks": [_check("boiler", None, now)]})
         self._record_boiler(seen, now, reason)
+
+    def _record_weather(self, weather: dict, now: datetime) -> None:
+        """The outdoor temperature and forecast this loop uses, for the page, every WEATHER_RECORD_S."""
+        if not weather or (self._weather_recorded_at is not None
+                           and (now - self._weather_recorded_at).total_seconds() < WEATHER_RECORD_S):
+            return
+        self._weather_recorded_at = now
+        self._record("/api/weather", {
+            "time": _iso(now), "outdoor_temp_c": weather.get("outdoor_temp_c"),
+            "forecast": [{"time": hour["time"], "temperature_c": hour.get("temperature_c")}
+                         for hour in weather.get("forecast", [])[:48]]})
 
     def _record_boiler(self, seen: dict, now: datetime, reason: str) -> None:
         fields = {key: seen.get(key) for key in ("heat_demand", "user_mode", "setpoint_c", "indicator")}

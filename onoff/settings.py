@@ -63,6 +63,8 @@ class OnoffSettings(ServiceSettings):
     boiler_min_pause_min: float = Field(5.0, ge=0, le=60)
     window_drop_k: float = Field(1.0, gt=0, le=10)
     window_close_min: float = Field(20.0, ge=1, le=120)
+    #: How long a window contact reported open keeps the room's valves shut, minutes.
+    window_contact_max_min: float = Field(120.0, ge=1, le=1440)
     #: How long the controller lease lasts without a renewal, seconds (simulated, like TICK_S); every
     #: tick renews it. Unset: 3 ticks. A second loop can take the house only once this ran out.
     lease_ttl_s: float | None = Field(None, ge=10, le=86_400)
@@ -126,6 +128,7 @@ class OnoffSettings(ServiceSettings):
             boiler_open_delay_s=self.boiler_open_delay_min * 60,
             boiler_min_burn_s=self.boiler_min_burn_min * 60, boiler_min_pause_s=self.boiler_min_pause_min * 60,
             window_drop_k=self.window_drop_k, window_close_s=self.window_close_min * 60,
+            contact_max_open_s=self.window_contact_max_min * 60,
             boiler_heat_margin_k=self.boiler_heat_margin_k, boiler_stop_margin_k=self.boiler_stop_margin_k,
             boiler_max_above_program_k=self.boiler_max_above_program_k,
             valve_check_s=self.valve_check_min * 60,

@@ -125,3 +125,13 @@ class OpenMeteoClient:
                 log.warning("No weather forecast (%s); %s", exc,
                             "using the last one" if self._hours else "smart heat will not wait for sun")
         return weather_at(self._hours or [], now)
+
+
+def with_outdoor_sensor(weather: dict, status: dict) -> dict:
+    """The weather with the house's own outdoor thermometer (the status' ``outdoor``, at most an hour
+    old) in place of the forecast's temperature now: it measures this house, not the grid cell."""
+    outdoor = status.get("outdoor") or {}
+    if outdoor.get("temperature_c") is None:
+        return weather
+    return {**weather, "outdoor_temp_c": float(outdoor["temperature_c"]),
+            "outdoor_source": outdoor.get("source") or "sensor"}

@@ -31,10 +31,12 @@ class P1Service:
         # Reads wake up at least every poll_s, so the spool is delivered and stop() is seen
         # while the meter is silent.
         self.poll_s = min(1.0, settings.p1_read_timeout_s)
-        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version, self.poll_s))
+        self.connect = connect or (lambda: open_p1(settings.p1_url, settings.p1_dsmr_version, self.poll_s,
+                                                          settings.mqtt_ca_file or None))
         self.telegrams = 0
         self.bad_checksums = 0
         self.unreadable = 0
+        self.gas_unstamped = 0
         self.submitted = 0
         self._next_delivery = self.clock.now()
         self._stop = threading.Event()
@@ -68,6 +70,11 @@ class P1Service:
         if self.telegrams == 1 and telegram.gas_m3 is None:
             log.warning("The meter's telegrams carry no gas meter (no M-Bus device of type 003): only electricity "
                         "is recorded.")
+        if telegram.gas_time_unusable:
+            self.gas_unstamped += 1
+            if self.gas_unstamped == 1 or self.gas_unstamped % 100 == 0:
+                log.warning("The gas meter's reading %.3f m3 comes without a usable time stamp (%d so far): it is "
+                            "recorded with the telegram's time instead.", telegram.gas_m3, self.gas_unstamped)
         records = self.aggregator.offer(telegram, self.clock.now())
         if records:
             self.sender.submit(records)
@@ -88,13 +95,13 @@ class P1Service:
             try:
                 self._connection = self.connect()
             except OSError as exc:
-                log.warning("Cannot open the P1 port %s (%s); trying again in %.0f s.", self.settings.p1_url, exc,
+                log.warning("Cannot open the P1 port %s (%s); trying again in %.0f s.", self.settings.p1_display, exc,
                             wait_s)
                 self.deliver()
                 self._stop.wait(wait_s)
                 wait_s = min(wait_s * 2, 60.0)
                 continue
-            log.info("Reading P1 telegrams from %s (DSMR %s).", self.settings.p1_url, self.settings.p1_dsmr_version)
+            log.info("Reading P1 telegrams from %s (DSMR %s).", self.settings.p1_display, self.settings.p1_dsmr_version)
             wait_s = 1.0
             stream = TelegramStream()
             silent_s = 0.0
@@ -107,11 +114,11 @@ class P1Service:
                         self.deliver()
                         if silent_s >= self.settings.p1_read_timeout_s:
                             log.warning("No data from the P1 port %s for %.0f s; reconnecting.",
-                                        self.settings.p1_url, silent_s)
+                                        self.settings.p1_display, silent_s)
                             break
                         continue
                     if not data:
-                        log.warning("The P1 port %s closed the connection; reconnecting.", self.settings.p1_url)
+                        log.warning("The P1 port %s closed the connection; reconnecting.", self.settings.p1_display)
                         break
                     silent_s = 0.0
                     for text in stream.feed(data):
@@ -119,7 +126,7 @@ class P1Service:
                     self.deliver()
             except OSError as exc:
                 if not self._stop.is_set():
-                    log.warning("The P1 port %s failed (%s); reconnecting.", self.settings.p1_url, exc)
+                    log.warning("The P1 port %s failed (%s); reconnecting.", self.settings.p1_display, exc)
             finally:
                 try:
                     self._connection.close()

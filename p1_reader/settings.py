@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 
@@ -10,8 +11,12 @@ from p1_reader.telegrams import SPECIFICATIONS
 
 
 class P1Settings(ServiceSettings):
-    #: The P1 port: a serial device (/dev/ttyUSB0) or a TCP serial bridge (tcp://host:port, e.g. ser2net).
+    #: The P1 port: a serial device (/dev/ttyUSB0), a TCP serial bridge (tcp://host:port, e.g. ser2net),
+    #: or an MQTT topic raw telegrams are published to (mqtt://[user:password@]broker:1883/dsmr/raw,
+    #: mqtts:// for TLS; without a topic dsmr-reader's dsmr/raw), beside an existing dsmr-reader.
     p1_url: str = "/dev/ttyUSB0"
+    #: A CA bundle for an mqtts:// broker with a private certificate; empty: the system's CAs.
+    mqtt_ca_file: str = ""
     #: The meter's DSMR version: 2.2, 3, 4, 5, or 5B (Belgian meters, gas on 24.2.3). It sets the
     #: serial settings (DSMR 4: 115200 7E1; DSMR 5: 115200 8N1) and how telegrams are read.
     p1_dsmr_version: str = "5"
@@ -48,13 +53,29 @@ class P1Settings(ServiceSettings):
     @field_validator("p1_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if value.startswith("tcp://"):
+        if value.startswith(("mqtt://", "mqtts://")):
+            from common.mqtt import parse_mqtt_url
+
+            topic = parse_mqtt_url(value).path
+            if "#" in value or "+" in topic:  # "#" would otherwise be read as the URL's fragment
+                raise ValueError("the P1 topic is one topic, without wildcards (mqtt://broker/dsmr/raw)")
+        elif value.startswith("tcp://"):
             host, _, port = value[len("tcp://"):].rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError("a TCP P1 URL looks like tcp://host:port")
         elif not value.startswith("/"):
-            raise ValueError("p1_url must be a serial device path (/dev/ttyUSB0) or tcp://host:port")
+            raise ValueError("p1_url must be a serial device path (/dev/ttyUSB0), tcp://host:port or "
+                             "mqtt://broker:1883/dsmr/raw")
         return value
+
+    @property
+    def p1_display(self) -> str:
+        """The P1 URL for the log: without a password."""
+        parts = urlsplit(self.p1_url)
+        if parts.password is None:
+            return self.p1_url
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.hostname}:{parts.port or ''}"
+                                         .rstrip(":")))
 
     @property
     def spool_path(self) -> Path:

@@ -1,8 +1,15 @@
-"""The bytes of a P1 port: a serial device, or a TCP serial bridge such as ser2net."""
+"""The bytes of a P1 port: a serial device, a TCP serial bridge such as ser2net, or an MQTT topic."""
 from __future__ import annotations
 
+import os
+import queue
 import socket
 from typing import Protocol
+
+#: dsmr-reader publishes each raw telegram, as read from the meter, to this topic by default
+#: (its "MQTT: Telegram (as raw string)" setting, dsmr_mqtt/models/settings/telegram.py:
+#: RawTelegramMQTTSettings.topic = 'dsmr/raw').
+DSMR_READER_RAW_TOPIC = "dsmr/raw"
 
 
 class P1Connection(Protocol):
@@ -60,8 +67,56 @@ class SerialConnection:
         self._port.close()
 
 
-def open_p1(url: str, dsmr_version: str, timeout_s: float) -> P1Connection:
-    """Open the P1 port named by ``url`` (tcp://host:port or a device path); OSError when it cannot."""
+def as_telegram_bytes(payload: bytes) -> bytes:
+    """One MQTT message as the bytes a meter sends: a publisher may have dropped the line ends after
+    the CRC, or turned CR LF into LF (the CRC covers CR LF, so it is restored)."""
+    text = payload.decode("ascii", errors="replace").strip("\0 \t\r\n")
+    if "\r\n" not in text:
+        text = text.replace("\n", "\r\n")
+    return (text + "\r\n").encode("ascii", errors="replace")
+
+
+class MqttConnection:
+    """The telegrams published to an MQTT topic, one message each (as dsmr-reader sends them)."""
+
+    def __init__(self, url: str, timeout_s: float, ca_file: str | None = None):
+        from common.mqtt import make_client, parse_mqtt_url
+
+        broker = parse_mqtt_url(url)
+        self.topic = broker.path or DSMR_READER_RAW_TOPIC
+        self.timeout_s = timeout_s
+        self._messages: queue.Queue[bytes] = queue.Queue(maxsize=1000)
+        self._client = make_client(broker, f"home-heating-p1-{socket.gethostname()}-{os.getpid()}", ca_file)
+        self._client.on_connect = lambda client, *_: client.subscribe(self.topic, qos=0)
+        self._client.on_message = self._on_message
+        try:
+            self._client.connect(broker.host, broker.port, keepalive=60)
+        except (OSError, ValueError) as exc:
+            raise OSError(f"cannot reach the MQTT broker {broker.host}:{broker.port}: {exc}") from exc
+        self._client.loop_start()
+
+    def _on_message(self, client, userdata, message) -> None:
+        try:
+            self._messages.put_nowait(as_telegram_bytes(message.payload))
+        except queue.Full:
+            pass  # the reader is stuck; the newest telegrams will do
+
+    def read(self) -> bytes:
+        try:
+            return self._messages.get(timeout=self.timeout_s)
+        except queue.Empty as exc:
+            raise TimeoutError("no telegram") from exc
+
+    def close(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
+def open_p1(url: str, dsmr_version: str, timeout_s: float, ca_file: str | None = None) -> P1Connection:
+    """Open the P1 port named by ``url`` (tcp://host:port, mqtt(s)://broker[/topic] or a device path);
+    OSError when it cannot."""
+    if url.startswith(("mqtt://", "mqtts://")):
+        return MqttConnection(url, timeout_s, ca_file)
     if url.startswith("tcp://"):
         host, _, port = url[len("tcp://"):].rpartition(":")
         return TcpConnection(host.strip("[]"), int(port), timeout_s)

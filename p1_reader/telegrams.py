@@ -8,13 +8,23 @@ The gas meter is found by its M-Bus device type (``0-n:24.1.0`` = 003), on any
 channel n, so a water meter (007) or a heat meter beside it is never taken for
 gas; Belgian meters report gas on ``24.2.3`` instead of ``24.2.1``. The
 meter's own time stamps (``YYMMDDhhmmssX``, X = S summer / W winter time in
-Europe/Amsterdam) become UTC.
+Europe/Amsterdam) become UTC. Some meters write the flag in lower case (a
+Landis+Gyr DSMR 4 meter's gas stamp ends in ``s``); dsmr_parser refuses those
+stamps, so they are read as their upper-case flag.
+
+A gas value whose time stamp cannot be read at all (a meter's placeholder such
+as ``632525252525S`` or a date in 1970/2000) keeps its value with
+``gas_time = None`` and ``gas_time_unusable = True``: the aggregator records it
+with the telegram's own time, and the reader counts and reports it, so it is
+never dropped silently. A value without the unit m3 (``(00000000)``, what a
+meter sends while it hears no gas meter) is no reading at all.
 """
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from dsmr_parser import telegram_specifications
@@ -61,6 +71,8 @@ class MeterTelegram:
     gas_time: datetime | None = None  # the gas meter's own time stamp, UTC
     gas_meter_id: str | None = None
     gas_channel: int | None = None
+    #: A gas value was there but its time stamp could not be read (see the module docstring).
+    gas_time_unusable: bool = False
 
     def to_json(self) -> dict:
         out = {}
@@ -108,6 +120,17 @@ def _number(obj, scale_units: dict[str, float]) -> float | None:
 
 
 _ENERGY = {"kWh": 1.0, "Wh": 0.001}
+
+# A time stamp (12 digits) closed by a lower-case DST flag; durations such as
+# ``(0000237126*s)`` carry a ``*`` and never match.
+_LOWER_CASE_DST = re.compile(r"\((\d{12})([sw])\)")
+#: A meter's clock never set shows its factory default (1970 or 2000, local time): no DSMR meter
+#: read anything before this.
+_CLOCK_SET_FROM = datetime(2001, 1, 1, tzinfo=timezone.utc)
+
+
+def _upper_case_dst(text: str) -> str:
+    return _LOWER_CASE_DST.sub(lambda m: f"({m[1]}{m[2].upper()})", text)
 _POWER = {"kW": 1.0, "W": 0.001}
 
 
@@ -117,9 +140,11 @@ def parse_telegram(text: str, spec: dict) -> MeterTelegram:
     Raises BadChecksum when the CRC does not match, TelegramError when the
     telegram cannot be parsed. Checks the CRC also when it lacks its leading zero.
     """
-    parser = TelegramParser(spec)
     try:
-        telegram = parser.parse(text)
+        if spec.get("checksum_support"):
+            # The CRC covers the bytes as sent; the stamps are normalised only after it is checked.
+            TelegramParser.validate_checksum(text)
+        telegram = TelegramParser(spec, apply_checksum_validation=False).parse(_upper_case_dst(text))
     except InvalidChecksumError as exc:
         raise BadChecksum(str(exc)) from exc
     except ParseError as exc:
@@ -131,9 +156,13 @@ def parse_telegram(text: str, spec: dict) -> MeterTelegram:
         return getattr(telegram, name, None)
 
     timestamp = getattr(get("P1_MESSAGE_TIMESTAMP"), "value", None)
+    if not isinstance(timestamp, datetime) or timestamp < _CLOCK_SET_FROM:
+        timestamp = None  # the reader's own clock stands in (MeterAggregator.offer)
     gas_m3, gas_time, gas_id, gas_channel = _gas(telegram)
+    if gas_time is not None and gas_time < _CLOCK_SET_FROM:
+        gas_time = None
     return MeterTelegram(
-        time=timestamp if isinstance(timestamp, datetime) else None,
+        time=timestamp,
         delivered_t1_kwh=_number(get("ELECTRICITY_USED_TARIFF_1"), _ENERGY),
         delivered_t2_kwh=_number(get("ELECTRICITY_USED_TARIFF_2"), _ENERGY),
         returned_t1_kwh=_number(get("ELECTRICITY_DELIVERED_TARIFF_1"), _ENERGY),
@@ -141,6 +170,7 @@ def parse_telegram(text: str, spec: dict) -> MeterTelegram:
         power_delivered_kw=_number(get("CURRENT_ELECTRICITY_USAGE"), _POWER),
         power_returned_kw=_number(get("CURRENT_ELECTRICITY_DELIVERY"), _POWER),
         gas_m3=gas_m3, gas_time=gas_time, gas_meter_id=gas_id, gas_channel=gas_channel,
+        gas_time_unusable=gas_m3 is not None and gas_time is None,
     )
 
 

@@ -3,6 +3,7 @@
     python -m simulator run [--house FILE] [--http-port 8090] [--nefit-port 3000] [--p1-port 2323]
     python -m simulator provision --api URL --token TOKEN [--house FILE]
     python -m simulator bench --scenario {peak,typical} --controller NAME [--json] [--plot FILE]
+                                  [--warmup-days D] [--test-days D]
     python -m simulator choose-days [--house FILE]
 
 Bad input ends with a message naming it and exit status 2.
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--house", help="house description (TOML)")
     p_bench.add_argument("--json", action="store_true", help="print the report as JSON")
     p_bench.add_argument("--plot", help="write gas against discomfort to this PNG file")
+    p_bench.add_argument("--warmup-days", type=float, metavar="D", help="unscored days before the test (default 7)")
+    p_bench.add_argument("--test-days", type=float, metavar="D", help="scored days around the scenario's day (default 14)")
     p_days = sub.add_parser("choose-days", help="recompute the peak and typical days from a baseline season")
     p_days.add_argument("--house", help="house description (TOML)")
     args = parser.parse_args(argv)
@@ -161,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.controller not in controller_names():
             return _fail(f"unknown controller {args.controller!r}; known: {', '.join(controller_names())}")
-        report = benchmark(house, args.scenario, args.controller, frontier=bool(args.plot))
+        for flag, value in (("--warmup-days", args.warmup_days), ("--test-days", args.test_days)):
+            if value is not None and not 0 <= value <= 28:
+                return _fail(f"{flag} {value:g}: expected 0 to 28 days")
+        if args.test_days is not None and args.test_days < 1 / 24:
+            return _fail("--test-days must be at least an hour (1/24)")
+        report = benchmark(house, args.scenario, args.controller, frontier=bool(args.plot),
+                           warmup_days=args.warmup_days, test_days=args.test_days)
         if args.plot:
             plot(report, args.plot)
         if args.json:
@@ -185,10 +194,12 @@ def _print_report(report: dict) -> None:
     rows = [
         ("discomfort (Kh/room)", "discomfort_kh_per_room"),
         ("occupied cold (Kh/room)", "occupied_cold_discomfort_kh_per_room"),
+        ("occupied warm (Kh/room)", "occupied_warm_discomfort_kh_per_room"),
         ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
         ("  hot water (m³)", "gas_hot_water_m3"), ("gas vs baseline", "gas_ratio_vs_baseline"),
         ("bound at same comfort (m³)", "bound_gas_m3"), ("gap closed (%)", "gap_closed_pct"),
-        ("boiler starts/day", "boiler_starts_per_day"), ("burns < 10 min", "short_burn_share"),
+        ("boiler starts/day", "boiler_starts_per_day"), ("boiler starts/hour max", "boiler_starts_per_hour_max"),
+        ("burns < 10 min", "short_burn_share"),
         ("valve moves/valve/day mean", "valve_moves_per_valve_per_day_mean"),
         ("valve moves/valve/day max", "valve_moves_per_valve_per_day_max"),
         ("valve connections/valve/day", "valve_connections_per_valve_per_day"),
@@ -203,6 +214,10 @@ def _print_report(report: dict) -> None:
             cells.append(f"{value:>22.3g}" if isinstance(value, float) and key == "compute_ratio"
                          else f"{'—' if value is None else value:>22}")
         print(f"{label:30}" + "".join(cells))
+    base = report["baseline"]
+    print(f"{report['controller']}: {report['gas_m3']} m³ = {report['gas_ratio']} × the baseline's "
+          f"{base['gas_m3']} m³ (raised {base['raised_k']:g} K); bound {report['bound']['gas_m3']} m³; "
+          f"gap closed {report['gap_closed_pct']} %")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from simulator.bound import Bound, BoundError
-from simulator.controllers import make_controller
+from simulator.controllers import DEFAULT, default_strategy, make_controller
 from simulator.house import House
 from simulator.runner import RunResult, run
 
@@ -70,32 +70,47 @@ def choose_days(house: House, season: tuple[date, date] = SEASON) -> dict:
             "median_day_m3": median, "kpis": result.kpis()}
 
 
-def run_scenario(house: House, scenario: Scenario, controller_name: str, *, keep_trace: bool = True) -> RunResult:
-    start = datetime.combine(scenario.warmup_start, datetime.min.time(), tzinfo=house.zone)
-    return run(house, make_controller(controller_name), start, WARMUP_DAYS, TEST_DAYS, keep_trace=keep_trace)
+def run_scenario(house: House, scenario: Scenario, controller_name: str, *, keep_trace: bool = True,
+                 warmup_days: float | None = None, test_days: float | None = None) -> RunResult:
+    warmup = WARMUP_DAYS if warmup_days is None else warmup_days
+    test = TEST_DAYS if test_days is None else test_days
+    start_day = scenario.day - timedelta(days=test // 2) - timedelta(days=warmup)
+    start = datetime.combine(start_day, datetime.min.time(), tzinfo=house.zone)
+    return run(house, make_controller(controller_name), start, warmup, test, keep_trace=keep_trace)
 
 
-def _bound_for(house: House, result: RunResult) -> Bound:
+def _bound_for(house: House, result: RunResult, warmup_days: float) -> Bound:
     state = result.state_at_test_start
-    return Bound(house, result.trace["boundary"], int(WARMUP_DAYS * 1440), state["air_c"], state["env_c"])
+    return Bound(house, result.trace["boundary"], int(round(warmup_days * 1440)), state["air_c"], state["env_c"])
 
 
-def benchmark(house: House, scenario_name: str, controller_name: str, *, frontier: bool = False) -> dict:
-    """Run the baseline and ``controller_name`` on a scenario; KPIs, the bound and the gap closed."""
+def benchmark(house: House, scenario_name: str, controller_name: str, *, frontier: bool = False,
+              warmup_days: float | None = None, test_days: float | None = None) -> dict:
+    """Run the baseline and ``controller_name`` on a scenario; KPIs, the bound and the gap closed.
+
+    ``warmup_days`` and ``test_days`` shorten the scenario around its day (for tests); by default
+    the benchmark's 7 and 14.
+    """
     scenario = SCENARIOS[scenario_name]
+    warmup = WARMUP_DAYS if warmup_days is None else warmup_days
+    test = TEST_DAYS if test_days is None else test_days
+    days = {"warmup_days": warmup, "test_days": test}
     t0 = wallclock.perf_counter()
-    runs = {"single-thermostat": run_scenario(house, scenario, "single-thermostat")}
+    runs = {"single-thermostat": run_scenario(house, scenario, "single-thermostat", **days)}
     if controller_name != "single-thermostat":
-        runs[controller_name] = run_scenario(house, scenario, controller_name)
+        runs[controller_name] = run_scenario(house, scenario, controller_name, **days)
     sim_s = wallclock.perf_counter() - t0
     baseline = runs["single-thermostat"]
-    report = {"scenario": scenario_name, "day": scenario.day.isoformat(),
-              "test_start": scenario.test_start.isoformat(), "test_days": TEST_DAYS, "warmup_days": WARMUP_DAYS,
+    first = scenario.day - timedelta(days=test // 2)
+    report = {"scenario": scenario_name, "day": scenario.day.isoformat(), "controller": controller_name,
+              "test_start": first.isoformat(), "test_days": test, "warmup_days": warmup,
               "simulation_wall_s": round(sim_s, 1), "controllers": {}}
+    if controller_name == DEFAULT:
+        report["strategy"] = default_strategy()
     t1 = wallclock.perf_counter()
     for name, result in runs.items():
         kpis = result.kpis()
-        bound = _bound_for(house, result)
+        bound = _bound_for(house, result, warmup)
         try:
             at_comfort = bound.solve(float(result.discomfort_kh.mean()))
             bound_gas = at_comfort.gas_space_m3 + result.gas_hot_water_m3
@@ -118,7 +133,28 @@ def benchmark(house: House, scenario_name: str, controller_name: str, *, frontie
                 kpis["bound_frontier"].sort(key=lambda p: p["discomfort_kh_per_room"])
         report["controllers"][name] = kpis
     report["bound_wall_s"] = round(wallclock.perf_counter() - t1, 1)
+    report.update(contract(report["controllers"][controller_name], report["controllers"]["single-thermostat"], 0.0))
     return report
+
+
+def contract(kpis: dict, baseline: dict, raised_k: float) -> dict:
+    """The benchmark's promised top-level figures (docs/simulator.md, "The bench contract")."""
+    return {
+        "gas_m3": kpis["gas_m3"],
+        "occupied_cold_kh_per_room": kpis["occupied_cold_discomfort_kh_per_room"],
+        "occupied_warm_kh_per_room": kpis["occupied_warm_discomfort_kh_per_room"],
+        "valve_moves_per_valve_day": kpis["valve_moves_per_valve_per_day_mean"],
+        "valve_moves_per_valve_day_max": kpis["valve_moves_per_valve_per_day_max"],
+        "boiler_starts_per_day": kpis["boiler_starts_per_day"],
+        "boiler_starts_per_hour_max": kpis["boiler_starts_per_hour_max"],
+        "rooms": kpis["rooms"],
+        "baseline": {"gas_m3": baseline["gas_m3"],
+                     "occupied_cold_kh_per_room": baseline["occupied_cold_discomfort_kh_per_room"],
+                     "raised_k": raised_k},
+        "bound": {"gas_m3": kpis.get("bound_gas_m3")},
+        "gas_ratio": round(kpis["gas_m3"] / baseline["gas_m3"], 3),
+        "gap_closed_pct": kpis.get("gap_closed_pct"),
+    }
 
 
 def plot(report: dict, path: str) -> None:

@@ -1,4 +1,4 @@
-"""Controllers the benchmark can run, and the interface they share with onoff.
+"""Controllers the benchmark can run, behind onoff's controller interface (``onoff.sim``).
 
 A controller is called once per simulated minute with the status the
 controller API would serve (``GET /api/status``), the weather with its 48-hour
@@ -9,33 +9,10 @@ or any strategy of ``onoff.strategies``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
-
-@dataclass(frozen=True)
-class ValveSetting:
-    mode: str  # "manual", "away" (until ``until``) or "auto" (the valve's own program)
-    target_c: float | None  # 4.5 .. 30.0 in 0.5 steps (30 = fully open, 5 = closed)
-    until: datetime | None = None  # the end of an away setting (aware; on a half hour of the home's clock)
-
-
-@dataclass
-class ControlOutput:
-    valves: dict[str, ValveSetting] = field(default_factory=dict)  # by valve MAC, upper case
-    boiler_heat: bool | None = None  # True: heat; False: stop; None: the boiler's own clock program
-    #: The rules (onoff.config.ControlConfig) the boiler request is written by; None: the defaults.
-    config: object | None = None
-    #: Valves (MACs) to read back: a status request each, one Bluetooth connection.
-    reads: list[str] = field(default_factory=list)
-    decisions: list[dict] = field(default_factory=list)
-
-
-class Controller(Protocol):
-    name: str
-
-    def step(self, status: dict, weather: dict, now: datetime) -> ControlOutput: ...
+# The interface is the product's: the simulator drives onoff's controllers, never the reverse.
+from onoff.sim import Controller, ControlOutput, ValveSetting  # noqa: F401  (re-exported for the simulator)
 
 
 class SingleThermostat:
@@ -68,26 +45,33 @@ class SingleThermostat:
 
 
 BUILTIN = {"single-thermostat": SingleThermostat}
+#: The name that stands for whatever strategy the product runs when none is configured.
+DEFAULT = "default"
+
+
+def default_strategy() -> str:
+    """The strategy the control loop runs by default (``onoff.settings``' ``strategy``)."""
+    from onoff.settings import OnoffSettings
+
+    return OnoffSettings.model_fields["strategy"].default
 
 
 def controller_names() -> list[str]:
     """Every controller name the benchmark accepts."""
-    names = list(BUILTIN)
-    try:
-        from onoff.strategies import names as onoff_names
-    except ImportError:
-        return names
-    return names + [n for n in onoff_names() if n not in BUILTIN]
+    from onoff.strategies import names as onoff_names
+
+    names = list(BUILTIN) + [DEFAULT]
+    return names + [n for n in onoff_names() if n not in names]
 
 
 def make_controller(name: str) -> Controller:
     """The controller called ``name``; ``KeyError`` naming the known ones if there is none."""
     if name in BUILTIN:
         return BUILTIN[name]()
-    try:
-        from onoff.sim import make_controller as make_onoff
-    except ImportError as exc:
-        raise KeyError(f"unknown controller {name!r}; onoff is not importable ({exc})") from None
+    if name == DEFAULT:
+        name = default_strategy()
+    from onoff.sim import make_controller as make_onoff
+
     try:
         return make_onoff(name)
     except KeyError:

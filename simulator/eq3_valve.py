@@ -18,6 +18,19 @@ Model of the valve's own thermostat (simple on purpose):
   (``10 <day> …``, answered ``02 02 <day>``) as the real valve does
   (Heckie75/eQ-3-radiator-thermostat eq-3-radiator-thermostat-api.md, "Timers");
 - boost opens fully for 5 minutes, then returns to what it did before;
+- the window-open function: when a window is opened (the valve notices the
+  fall of its temperature; here the house or a test says so with
+  ``open_window``) the valve holds its window-open temperature (factory 12.0 °C)
+  for its window-open duration (factory 15 minutes, 0 = the function is off),
+  reports flag 0x10 meanwhile, then returns to what it did before (CC-RT-BLE
+  user manual, "Window-open function"; flag: Heckie75/eQ-3-radiator-thermostat
+  eq-3-radiator-thermostat-api.md, "Status notification", bit 0x10);
+- low battery is flag 0x80 of every status (same source); ``battery_low``;
+- firmware: ``firmware="old"`` answers with the short 6-byte status (10 with an
+  away end) that firmware before 1.20 sends, without the window-open, comfort,
+  eco and offset settings; ``"new"`` appends them (15 bytes). Both carry the
+  same flags byte. (rytilahti/python-eq3bt eq3bt/structures.py, ``Status`` with
+  its optional ``presets``; the codec's ``decode_status``.)
 - away holds its temperature until its end on the valve's own clock, then the
   valve returns to auto and takes the program's temperature.
 
@@ -120,6 +133,9 @@ class SimulatedEq3Valve:
         self.window_open = False
         self.away_until: datetime | None = None
         self.boost_until: datetime | None = None
+        #: While the window-open function holds: its end. ``target_c`` stays what the valve returns to
+        #: (commands and program switch points still change it); the valve shows and holds window_open_c.
+        self.window_until: datetime | None = None
         self.full_stroke_s = full_stroke_s
         self.proportional_band_k = proportional_band_k
         #: Set by tests and the house: the valve answers nothing while True.
@@ -167,6 +183,21 @@ class SimulatedEq3Valve:
             # Held until the current program period ends; outside auto mode this mark is unused.
             self._program_period = self._period(now)
             return True
+
+    def open_window(self, now: datetime) -> bool:
+        """A window is opened next to the valve: the window-open function starts (False when it is off)."""
+        with self._lock:
+            self._expire(now)
+            if self.window_open_minutes == 0:
+                return False
+            self.window_open = True
+            self.window_until = now + timedelta(minutes=self.window_open_minutes)
+            return True
+
+    @property
+    def holding_c(self) -> float:
+        """The temperature the valve holds and shows now."""
+        return self.window_open_c if self.window_open else self.target_c
 
     @property
     def valve_pct(self) -> int:
@@ -217,7 +248,7 @@ class SimulatedEq3Valve:
             return eq3.Eq3Status(
                 manual=self.manual, away=self.away, boost=self.boost_until is not None,
                 dst=bool(self.local_time(now).dst()), window_open=self.window_open, locked=self.locked,
-                low_battery=self.low_battery, valve_pct=self.valve_pct, target_temp_c=self.target_c,
+                low_battery=self.low_battery, valve_pct=self.valve_pct, target_temp_c=self.holding_c,
                 away_until=self.away_until.replace(tzinfo=None) if self.away_until else None,
                 presets=presets if self.firmware == "new" else None)
 
@@ -292,15 +323,19 @@ class SimulatedEq3Valve:
             self._position_pct = max(0.0, min(100.0, self._position_pct + delta))
 
     def _wanted_pct(self, sensed_c: float) -> float:
-        if self.boost_until is not None or self.target_c >= eq3.ON_TEMP_C:
+        target_c = self.holding_c
+        if self.boost_until is not None or target_c >= eq3.ON_TEMP_C:
             return 100.0
-        if self.target_c <= eq3.OFF_TEMP_C:
+        if target_c <= eq3.OFF_TEMP_C:
             return 0.0
-        return max(0.0, min(100.0, (self.target_c - sensed_c) / self.proportional_band_k * 100.0))
+        return max(0.0, min(100.0, (target_c - sensed_c) / self.proportional_band_k * 100.0))
 
     def _expire(self, now: datetime) -> None:
         if self.boost_until is not None and now >= self.boost_until:
             self.boost_until = None
+        if self.window_until is not None and now >= self.window_until:
+            self.window_open = False
+            self.window_until = None
         if self.away_until is not None and self.local_time(now).replace(tzinfo=None) >= \
                 self.away_until.replace(tzinfo=None):
             self.away_until = None

@@ -198,7 +198,9 @@ class LiveHouse:
                 valve_states[mac] = {
                     "valve_pct": status.valve_pct, "mode": "away" if status.away else status.mode,
                     "target_c": status.target_temp_c,
-                    "away_until": status.away_until.isoformat(timespec="minutes") if status.away_until else None}
+                    "away_until": status.away_until.isoformat(timespec="minutes") if status.away_until else None,
+                    "firmware": valve.firmware, "window_open": status.window_open,
+                    "low_battery": status.low_battery}
             boiler = sim.boiler
             return {
                 "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -260,12 +262,21 @@ class LiveHouse:
         return {"boiler": {"unreachable": unreachable}, "faults": self.faults()}
 
     def _valve_fault(self, body: dict) -> dict:
-        actions = [k for k in ("unreachable", "turn_by_hand") if k in body]
+        actions = [k for k in ("unreachable", "turn_by_hand", "window_open", "low_battery") if k in body]
         if len(actions) != 1:
-            raise FaultRequestError(400, "bad_request", "valve: give exactly one of unreachable, turn_by_hand")
+            raise FaultRequestError(400, "bad_request",
+                                    "valve: give exactly one of unreachable, turn_by_hand, window_open, low_battery")
         _only_keys(body, {"valve", actions[0]})
         if actions[0] == "turn_by_hand":
             return self._turn_by_hand(body)
+        if actions[0] == "window_open":
+            return self._window_open(body)
+        if actions[0] == "low_battery":
+            low = _flag(body, "low_battery")
+            valve = self._valve(body["valve"])
+            valve.low_battery = low
+            log.info("valve %s: battery %s (fault on demand)", valve.mac, "low" if low else "replaced")
+            return {"valve": valve.mac, "low_battery": low, "faults": self.faults()}
         unreachable = _flag(body, "unreachable")
         valve = self._valve(body["valve"])
         valve.unreachable = unreachable
@@ -287,6 +298,20 @@ class LiveHouse:
         log.info("valve %s turned by hand to %.1f °C (%s mode)", valve.mac, temp_c, mode)
         return {"valve": valve.mac, "turn_by_hand": float(temp_c), "mode": mode, "target_c": status.target_temp_c,
                 "faults": self.faults()}
+
+    def _window_open(self, body: dict) -> dict:
+        if body["window_open"] is not True:
+            raise FaultRequestError(400, "bad_request", "window_open: true (the valve ends it by itself)")
+        valve = self._valve(body["valve"])
+        now = self.clock.now()
+        if not valve.open_window(now):
+            raise FaultRequestError(409, "window_function_off",
+                                    f"valve {valve.mac} has its window-open function off (duration 0)")
+        status = valve.status(now)
+        log.info("valve %s: window opened, holding %.1f °C for %d min", valve.mac, status.target_temp_c,
+                 valve.window_open_minutes)
+        return {"valve": valve.mac, "window_open": True, "target_c": status.target_temp_c,
+                "until": valve.window_until.strftime("%Y-%m-%dT%H:%M:%SZ"), "faults": self.faults()}
 
     def _valve(self, mac: str):
         valve = self.sim.valves.get(mac.upper())

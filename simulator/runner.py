@@ -272,6 +272,10 @@ class RunResult:
     valve_connections: dict[str, int] = field(default_factory=dict)
     #: Of those, the read-backs (status requests) alone.
     valve_reads: dict[str, int] = field(default_factory=dict)
+    #: Per room over the test: the warm part of the discomfort inside the comfort periods (Kh).
+    occupied_warm_kh: np.ndarray | None = None
+    #: Burner starts in each hour of the test (space heating and hot water alike).
+    starts_per_hour: np.ndarray | None = None
 
     def kpis(self) -> dict:
         days = self.test_days
@@ -282,6 +286,8 @@ class RunResult:
             entry = {"cold_kh": round(float(self.cold_kh[i]), 2),
                      "warm_kh": round(float(self.warm_kh[i]), 2) if self.warm_kh is not None else None,
                      "occupied_cold_kh": round(float(self.occupied_cold_kh[i]), 2)}
+            if self.occupied_warm_kh is not None:
+                entry["occupied_warm_kh"] = round(float(self.occupied_warm_kh[i]), 2)
             if self.heat_to_rooms_kwh is not None:
                 entry["heat_kwh"] = round(float(self.heat_to_rooms_kwh[i]), 1)
             per_room[room] = entry
@@ -298,11 +304,15 @@ class RunResult:
             "discomfort_kh": {r: round(float(v), 2) for r, v in zip(self.rooms, self.discomfort_kh)},
             "occupied_cold_discomfort_kh_per_room": round(float(self.occupied_cold_kh.mean()), 2),
             "occupied_cold_discomfort_kh": {r: round(float(v), 2) for r, v in zip(self.rooms, self.occupied_cold_kh)},
+            "occupied_warm_discomfort_kh_per_room": round(float(self.occupied_warm_kh.mean()), 2)
+            if self.occupied_warm_kh is not None else None,
             "gas_m3": round(self.gas_m3, 2),
             "gas_kwh": round(self.gas_kwh, 1),
             "gas_space_heating_m3": round(self.gas_space_m3, 2),
             "gas_hot_water_m3": round(self.gas_hot_water_m3, 2),
             "boiler_starts_per_day": round(self.starts / days, 2),
+            "boiler_starts_per_hour_max": int(self.starts_per_hour.max())
+            if self.starts_per_hour is not None and self.starts_per_hour.size else None,
             "short_burn_share": round(short / len(self.burns_s), 3) if self.burns_s else 0.0,
             "burn_median_min": round(float(np.median(burns)) / 60.0, 1) if burns.size else 0.0,
             "heat_to_rooms_kwh": round(float(self.heat_to_rooms_kwh.sum()), 1)
@@ -336,6 +346,8 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     cold = np.zeros(n)
     warmk = np.zeros(n)
     occ_cold = np.zeros(n)
+    occ_warm = np.zeros(n)
+    hourly_starts = np.zeros(int(np.ceil((total - warm) / 60)), dtype=int)
     compute_s = 0.0
     macs = list(sim.valves)
     was_open = {m: sim.valves[m].valve_pct > 0 for m in macs}
@@ -377,6 +389,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
                 for mac in output.reads:
                     if mac.upper() in reads:
                         reads[mac.upper()] += 1
+        starts_before = sim.boiler.books.starts
         sim.advance(TICK_S, Inputs(week_minute, float(b.outdoor_c[k]), b.sun_wm2[k], b.internal_w[k]))
         air = sim.state.air_c
         if keep_trace:
@@ -385,8 +398,11 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
             target = b.target_c[k]
             c = np.maximum(target - air, 0.0) / 60.0
             cold += c
-            warmk += np.maximum(air - b.upper_c[k], 0.0) / 60.0
+            w = np.maximum(air - b.upper_c[k], 0.0) / 60.0
+            warmk += w
             occ_cold += np.where(b.occupied[k], c, 0.0)
+            occ_warm += np.where(b.occupied[k], w, 0.0)
+            hourly_starts[(k - warm) // 60] += sim.boiler.books.starts - starts_before
             for m in macs:
                 is_open = sim.valves[m].valve_pct > 0
                 if is_open != was_open[m]:
@@ -418,7 +434,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         state_at_test_start=state_at_test, daily_space_m3=daily, warm_kh=warmk,
         heat_to_rooms_kwh=(sim.books.heat_to_rooms_j - room_heat_at_test) / 3.6e6,
         always_open=[r.open_radiator_w > 0 and not r.valves for r in house.rooms],
-        valve_connections=connections, valve_reads=reads,
+        valve_connections=connections, valve_reads=reads, occupied_warm_kh=occ_warm, starts_per_hour=hourly_starts,
     )
     if keep_trace:
         result.trace = {"air_c": trace_air, "boundary": b}

@@ -158,3 +158,16 @@ def make_api_server(make_database):
     yield factory
     for server in servers:
         server.stop()
+
+
+# A real MQTT broker ----------------------------------------------------------
+
+
+@pytest.fixture
+def mosquitto():
+    """A private Mosquitto on a free port of 127.0.0.1 (``.url``, ``.port``; ``stop()``/``start()``)."""
+    from tests.mosquitto import Mosquitto
+
+    broker = Mosquitto().start()
+    yield broker
+    broker.close()

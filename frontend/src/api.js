@@ -1,7 +1,10 @@
 // The one HTTP client of the page. It speaks to the controller API under /api
 // and turns every failure into an error a person can read.
+import { t } from './i18n.js'
 
 export const REQUEST_TIMEOUT_MS = 15000
+// Set by public/sw.js on a status it kept, when it answers from that copy.
+export const SAVED_AT_HEADER = 'X-Heating-Saved-At'
 
 /** The API answered with an error (an RFC 9457 problem, or something that is not one). */
 export class ApiError extends Error {
@@ -24,8 +27,8 @@ export class ApiUnreachable extends Error {
   constructor(cause) {
     super(
       cause?.name === 'AbortError'
-        ? 'The heating controller did not answer in time. Nothing was changed; try again in a moment.'
-        : 'The heating controller cannot be reached. Check that the Pi is on and connected; nothing was changed.',
+        ? t('The heating controller did not answer in time. Nothing was changed; try again in a moment.')
+        : t('The heating controller cannot be reached. Check that the Pi is on and connected; nothing was changed.'),
     )
     this.name = 'ApiUnreachable'
     this.cause = cause
@@ -39,8 +42,8 @@ export class ApiUnreachable extends Error {
  */
 export function describeProblem(status, problem, fallbackText = '') {
   if (status === 401) {
-    const detail = problem?.detail ? ` (The controller said: ${problem.detail}.)` : ''
-    return `You are not logged in, so nothing was changed: log in with the household password.${detail}`
+    const detail = problem?.detail ? t(' (The controller said: {detail}.)', { detail: problem.detail }) : ''
+    return t('You are not logged in, so nothing was changed: log in with the household password.') + detail
   }
   if (problem && typeof problem === 'object') {
     if (problem.detail) return String(problem.detail)
@@ -48,9 +51,9 @@ export function describeProblem(status, problem, fallbackText = '') {
   }
   const text = String(fallbackText || '').trim().slice(0, 200)
   if (status >= 500) {
-    return `The heating controller had a problem (HTTP ${status})${text ? `: ${text}` : ''}. Nothing was changed.`
+    return t('The heating controller had a problem (HTTP {status}){text}. Nothing was changed.', { status, text: text ? `: ${text}` : '' })
   }
-  return `The heating controller refused this (HTTP ${status})${text ? `: ${text}` : ''}.`
+  return t('The heating controller refused this (HTTP {status}){text}.', { status, text: text ? `: ${text}` : '' })
 }
 
 function query(params) {
@@ -99,6 +102,9 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
       if (error.isUnauthorized && reportUnauthorized && onUnauthorized) onUnauthorized(error)
       throw error
     }
+    // The service worker answered from its copy (the controller is out of reach): say so, and since when.
+    const savedAt = response.headers?.get?.(SAVED_AT_HEADER)
+    if (savedAt && payload && typeof payload === 'object') Object.defineProperty(payload, 'savedAt', { value: savedAt })
     return payload
   }
 
@@ -135,6 +141,7 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     endOverride: (roomId) => del(`/rooms/${roomId}/override`),
     boost: (roomId, minutes) => post(`/rooms/${roomId}/boost`, { minutes }),
     history: (roomId, fromIso, toIso) => get(`/rooms/${roomId}/history`, { from: fromIso, to: toIso }),
+    gas: (params) => get('/gas', params),
     thermometers: () => get('/thermometers'),
     heardThermometers: () => get('/thermometers/heard'),
     createThermometer: (thermometer) => post('/thermometers', thermometer),

@@ -2,6 +2,7 @@
 // `problem`) in words a household understands: what is wrong, since when, and
 // what to do about it. The codes never reach the page.
 import { formatAge, formatClock, formatDateTime } from './format.js'
+import { t } from './i18n.js'
 
 /**
  * Per problem code: a short title and what a person can do. The server's
@@ -39,7 +40,7 @@ export const PROBLEM_WORDS = {
 }
 
 // What shows next to a device on a room card: a few words, the time follows.
-const DEVICE_WORDS = {
+export const DEVICE_WORDS = {
   valve_unreachable: 'not answering',
   boiler_unreachable: 'not answering',
   bridge_unreachable: 'its bridge is offline',
@@ -56,12 +57,14 @@ export function problemsOf(status) {
 
 /** The title of a problem; for a code this page does not know yet, the server's message. */
 export function problemTitle(problem) {
-  return PROBLEM_WORDS[problem?.code]?.title || problem?.message || 'Something in the house needs attention'
+  const title = PROBLEM_WORDS[problem?.code]?.title
+  return title ? t(title) : problem?.message || t('Something in the house needs attention')
 }
 
 /** What to do about a problem; empty for a code this page does not know yet. */
 export function problemAdvice(problem) {
-  return PROBLEM_WORDS[problem?.code]?.advice || ''
+  const advice = PROBLEM_WORDS[problem?.code]?.advice
+  return advice ? t(advice) : ''
 }
 
 /**
@@ -89,7 +92,7 @@ export function sinceWords(since, now = new Date()) {
   const clock = sinceClock(since, now)
   if (!clock) return ''
   const ageS = (now.getTime() - new Date(since).getTime()) / 1000
-  return `since ${clock}, ${formatAge(ageS)} ago`
+  return t('since {clock}, {age} ago', { clock, age: formatAge(ageS) })
 }
 
 /** A device's own problem in a few words for its line on a room card: "not answering since 07:12". */
@@ -97,16 +100,16 @@ export function deviceProblemWords(problem, now = new Date()) {
   if (!problem) return ''
   const words = DEVICE_WORDS[problem.code]
   const clock = sinceClock(problem.since, now)
-  if (!words) return problem.message || 'needs attention'
-  return clock ? `${words} since ${clock}` : words
+  if (!words) return problem.message || t('needs attention')
+  return clock ? t('{words} since {clock}', { words: t(words), clock }) : t(words)
 }
 
 /** "checked 3 min ago" of a device's `checked_at`; empty when the API does not say (yet). */
 export function checkedWords(checkedAt, now = new Date()) {
   if (checkedAt === undefined) return ''
   const date = new Date(checkedAt)
-  if (checkedAt === null || Number.isNaN(date.getTime())) return 'not checked yet'
-  return `checked ${formatAge((now.getTime() - date.getTime()) / 1000)} ago`
+  if (checkedAt === null || Number.isNaN(date.getTime())) return t('not checked yet')
+  return t('checked {age} ago', { age: formatAge((now.getTime() - date.getTime()) / 1000) })
 }
 
 /** Which problem this is across polls: the same device with the same trouble. */

@@ -2,10 +2,16 @@
 // from a wall-clock time on the target is a temperature until the next one
 // (the week wraps round). The rules are the API's (docs/api.md, "Schedule"),
 // checked here too so a person sees a mistake before pressing Save.
+import { t } from './i18n.js'
 
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
 export const WEEKDAYS_SHORT = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 export const MAX_SWITCH_POINTS_PER_DAY = 12
+
+/** A weekday's name (0 is Monday) in the page's language. */
+export const weekdayName = (weekday) => t(WEEKDAYS[weekday])
+/** A weekday's short name in the page's language. */
+export const weekdayShort = (weekday) => t(WEEKDAYS_SHORT[weekday])
 export const MIN_TEMP_C = 5
 export const MAX_TEMP_C = 30
 export const TEMP_STEP_C = 0.5
@@ -36,17 +42,17 @@ export function snapMinutes(minutes, stepMin = 15) {
 
 /** Why a temperature is not acceptable, or null when it is. */
 export function temperatureProblem(temperatureC) {
-  if (temperatureC === '' || temperatureC === null || temperatureC === undefined) return 'enter a temperature'
+  if (temperatureC === '' || temperatureC === null || temperatureC === undefined) return t('enter a temperature')
   const value = Number(temperatureC)
-  if (!Number.isFinite(value)) return 'enter a temperature in °C'
-  if (value < MIN_TEMP_C || value > MAX_TEMP_C) return `must be between ${MIN_TEMP_C} and ${MAX_TEMP_C} °C`
-  if (Math.abs(value * 2 - Math.round(value * 2)) > 1e-9) return 'must be in steps of 0.5 °C'
+  if (!Number.isFinite(value)) return t('enter a temperature in °C')
+  if (value < MIN_TEMP_C || value > MAX_TEMP_C) return t('must be between {min} and {max} °C', { min: MIN_TEMP_C, max: MAX_TEMP_C })
+  if (Math.abs(value * 2 - Math.round(value * 2)) > 1e-9) return t('must be in steps of 0.5 °C')
   return null
 }
 
 /** Why a time is not acceptable, or null when it is. */
 export function timeProblem(time) {
-  return parseTime(time) === null ? 'must be a time HH:MM, 00:00 to 23:59' : null
+  return parseTime(time) === null ? t('must be a time HH:MM, 00:00 to 23:59') : null
 }
 
 /** Seven arrays (Monday first) of {time, temperature_c}, each sorted by time, from the API's flat list. */
@@ -85,23 +91,23 @@ export function sortDay(day) {
 export function validateDays(days) {
   const problems = []
   days.forEach((day, weekday) => {
-    const dayName = WEEKDAYS[weekday]
+    const dayName = weekdayName(weekday)
     if (day.length > MAX_SWITCH_POINTS_PER_DAY) {
-      problems.push({ weekday, index: null, field: 'day', message: `${dayName}: at most ${MAX_SWITCH_POINTS_PER_DAY} switch points a day (there are ${day.length})` })
+      problems.push({ weekday, index: null, field: 'day', message: t('{day}: at most {max} switch points a day (there are {n})', { day: dayName, max: MAX_SWITCH_POINTS_PER_DAY, n: day.length }) })
     }
     const seen = new Map()
     day.forEach((point, index) => {
       const badTime = timeProblem(point.time)
       if (badTime) {
-        problems.push({ weekday, index, field: 'time', message: `${dayName}, switch point ${index + 1}: the time ${badTime}` })
+        problems.push({ weekday, index, field: 'time', message: t('{day}, switch point {n}: the time {problem}', { day: dayName, n: index + 1, problem: badTime }) })
       } else if (seen.has(point.time)) {
-        problems.push({ weekday, index, field: 'time', message: `${dayName}: two switch points at ${point.time}` })
+        problems.push({ weekday, index, field: 'time', message: t('{day}: two switch points at {time}', { day: dayName, time: point.time }) })
       } else {
         seen.set(point.time, index)
       }
       const badTemp = temperatureProblem(point.temperature_c)
       if (badTemp) {
-        problems.push({ weekday, index, field: 'temperature_c', message: `${dayName}, ${point.time || 'switch point ' + (index + 1)}: the temperature ${badTemp}` })
+        problems.push({ weekday, index, field: 'temperature_c', message: t('{day}, {point}: the temperature {problem}', { day: dayName, point: point.time || t('switch point {n}', { n: index + 1 }), problem: badTemp }) })
       }
     })
   })
@@ -119,8 +125,8 @@ function replaceDay(days, weekday, newDay) {
 export function addSwitchPoint(days, weekday, time, temperatureC) {
   const day = days[weekday]
   if (timeProblem(time)) throw new Error(`The time ${timeProblem(time)}.`)
-  if (day.some((point) => point.time === time)) throw new Error(`${WEEKDAYS[weekday]} already has a switch point at ${time}.`)
-  if (day.length >= MAX_SWITCH_POINTS_PER_DAY) throw new Error(`${WEEKDAYS[weekday]} already has ${MAX_SWITCH_POINTS_PER_DAY} switch points, the most a day can have.`)
+  if (day.some((point) => point.time === time)) throw new Error(t('{day} already has a switch point at {time}.', { day: weekdayName(weekday), time }))
+  if (day.length >= MAX_SWITCH_POINTS_PER_DAY) throw new Error(t('{day} already has {max} switch points, the most a day can have.', { day: weekdayName(weekday), max: MAX_SWITCH_POINTS_PER_DAY }))
   return replaceDay(days, weekday, sortDay([...day, { time, temperature_c: Number(temperatureC) }]))
 }
 
@@ -137,7 +143,7 @@ export function updateSwitchPoint(days, weekday, index, changes) {
 export function moveSwitchPoint(days, weekday, index, time) {
   if (timeProblem(time)) throw new Error(`The time ${timeProblem(time)}.`)
   if (days[weekday].some((point, i) => i !== index && point.time === time)) {
-    throw new Error(`${WEEKDAYS[weekday]} already has a switch point at ${time}.`)
+    throw new Error(t('{day} already has a switch point at {time}.', { day: weekdayName(weekday), time }))
   }
   return updateSwitchPoint(days, weekday, index, { time })
 }
@@ -228,6 +234,6 @@ export function sameDays(a, b) {
 export function valveProgramNotice(program) {
   if (!program || program.exact !== false) return null
   const detail = String(program.message || '').trim()
-  return 'Your radiator valves keep their own copy of this schedule, for when the controller is off, '
-    + 'and that copy has to be simpler than what you set.' + (detail ? ` ${detail}` : '')
+  return t('Your radiator valves keep their own copy of this schedule, for when the controller is off, and that copy has to be simpler than what you set.')
+    + (detail ? ` ${detail}` : '')
 }

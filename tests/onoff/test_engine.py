@@ -182,6 +182,41 @@ def test_open_window_closes_valves_for_a_while():
     assert outcomes[23] == "open"
 
 
+def _contact(is_open: bool, at: datetime, name="window"):
+    return {"name": name, "open": is_open, "time": at.isoformat(), "source": "mqtt"}
+
+
+def test_an_open_window_contact_shuts_the_valves_at_once_with_an_expiring_command_and_closing_reopens():
+    cold = dict(temp=18.0, valves=[valve(state=OPEN_STATE)])
+    ticks = [status(room(**cold, contacts=[_contact(False, T0)])),
+             status(room(**cold, contacts=[_contact(True, T0 + timedelta(seconds=50))])),
+             status(room(temp=18.0, valves=[valve(state=CLOSED_STATE)],
+                         contacts=[_contact(False, T0 + timedelta(seconds=110))]))]
+    results, _ = run(ticks)
+    assert [r.decisions[0]["outcome"] for r in results] == ["open", "closed", "open"]
+    shut = results[1]
+    assert "window contact reports open" in shut.decisions[0]["reason"]
+    [command] = shut.valve_commands
+    assert (command.mode, command.target_c) == ("away", 5.0)
+    assert command.until == engine.lease_end(T0 + timedelta(seconds=60), CONFIG)  # ends by itself
+    # The room needs no heat while shut: the boiler is not asked for it.
+    assert "heat asked by Room 1" not in shut.boiler_reason
+    # The contact closing lifts the rule at once, without the minimum closed time.
+    assert results[2].valve_commands and results[2].valve_commands[0].target_c == 30.0
+
+
+def test_a_contact_open_for_too_long_no_longer_keeps_the_room_cold_and_frost_still_heats():
+    opened = T0 - timedelta(seconds=CONFIG.contact_max_open_s + 60)
+    results, _ = run([status(room(temp=18.0, valves=[valve(state=CLOSED_STATE)], contacts=[_contact(True, opened)]))])
+    assert results[0].decisions[0]["outcome"] == "open"
+    results, _ = run([status(room(temp=6.0, valves=[valve(state=CLOSED_STATE)], contacts=[_contact(True, T0)]))])
+    assert results[0].decisions[0]["outcome"] == "open" and "frost" in results[0].decisions[0]["reason"]
+    # Without readings the contact still shuts the valves (it needs no thermometer).
+    results, _ = run([status(room(temp=None, in_sync=False, valves=[valve(state=OPEN_STATE)],
+                                  contacts=[_contact(True, T0)]))])
+    assert results[0].decisions[0]["outcome"] == "closed"
+
+
 def test_slow_cooling_is_not_a_window():
     temps = [19.0 - 0.1 * i for i in range(12)]  # 0.5 K per 5 min
     results, _ = run([status(room(temp=t, target=17.0, valves=[valve(state=CLOSED_STATE)])) for t in temps])

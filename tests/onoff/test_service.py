@@ -353,3 +353,24 @@ def test_moves_are_read_back_and_a_valve_turned_by_hand_is_put_right(house):
     assert valve.target_c == 30.0, "put right"
     logged = [s for s in house.valve_states(living) if "turned by hand" in (s["reason"] or "")]
     assert logged and logged[0]["target_c"] == 16.0 and logged[0]["time"] - turned_at <= timedelta(minutes=15)
+
+
+def test_the_weather_the_loop_uses_is_recorded_for_the_page(house):
+    from onoff.weather import OpenMeteoClient
+    from tests.onoff.test_weather import TEMPERATURES_C, _Server
+
+    server = _Server()
+    try:
+        house.loop.weather = OpenMeteoClient(52.37, 4.89, server.url, timeout_s=5)
+        for _ in range(20):
+            house.minute()
+        rows = house.rows("SELECT time, outdoor_temp_c, forecast FROM weather ORDER BY time")
+        # Every quarter of an hour, not every tick.
+        assert [row["time"] for row in rows] == [START + timedelta(minutes=1), START + timedelta(minutes=16)]
+        # As the loop asks: at its own instant.
+        weather = house.api.get(f"/api/status?at={house.clock.now().isoformat().replace('+00:00', 'Z')}")["weather"]
+        # 05:20 lies between the 05:00 and 06:00 hours, both 15.0 °C.
+        assert weather["outdoor_temp_c"] == pytest.approx(TEMPERATURES_C[5])
+        assert [hour["temperature_c"] for hour in weather["forecast"]] == TEMPERATURES_C[6:]
+    finally:
+        server.stop()

@@ -1,13 +1,12 @@
-"""onoff strategies as the benchmark's controllers (simulator.controllers interface)."""
+"""onoff strategies behind the product's controller interface (onoff.sim), which the simulator drives."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from onoff.sim import make_controller
+from onoff.sim import ControlOutput, ValveSetting, make_controller
 from onoff.strategies import names
-from simulator.controllers import ControlOutput, ValveSetting
 
 NOW = datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)
 
@@ -44,3 +43,23 @@ def test_confirmed_open_valve_gets_no_command_and_the_boiler_fires_after_the_del
 def test_unknown_strategy():
     with pytest.raises(KeyError, match="known"):
         make_controller("no-such-strategy")
+
+
+def test_onoff_imports_nothing_of_the_simulator():
+    # The simulator depends on the product's controller interface, never the reverse: with the
+    # simulator package made unimportable, every onoff module still imports.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pkgutil, importlib\n"
+        "sys.modules['simulator'] = None\n"
+        "import onoff\n"
+        "for m in pkgutil.walk_packages(onoff.__path__, 'onoff.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "from onoff.sim import make_controller\n"
+        "make_controller('zoning')\n"
+        "assert not [n for n in sys.modules if n.startswith('simulator.')]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -74,6 +74,32 @@ TELEGRAM_FLUVIUS = (
     "!3AD7\r\n"
 )
 
+# A Landis+Gyr E350 DSMR 4.2 meter (/XMX5LGBBFFB…), summer time, verbatim with its own CRC 7667:
+# alang76/dsmr-metrics, the Haskell reader's test telegram (test/Spec.hs, SampleInput.hs).
+TELEGRAM_LANDIS_GYR = (
+    "/XMX5LGBBFFB231215493\r\n\r\n1-3:0.2.8(42)\r\n0-0:1.0.0(200529163319S)\r\n"
+    "0-0:96.1.1(4530303034303031353934373534343134)\r\n1-0:1.8.1(014765.683*kWh)\r\n"
+    "1-0:2.8.1(000000.000*kWh)\r\n1-0:1.8.2(014628.043*kWh)\r\n1-0:2.8.2(000000.000*kWh)\r\n"
+    "0-0:96.14.0(0002)\r\n1-0:1.7.0(03.877*kW)\r\n1-0:2.7.0(00.000*kW)\r\n0-0:96.7.21(00003)\r\n"
+    "0-0:96.7.9(00002)\r\n1-0:99.97.0(2)(0-0:96.7.19)(170326062519S)(0029642045*s)(160417043131S)"
+    "(0032998738*s)\r\n1-0:32.32.0(00000)\r\n1-0:32.36.0(00000)\r\n0-0:96.13.1()\r\n0-0:96.13.0()\r\n"
+    "1-0:31.7.0(017*A)\r\n1-0:21.7.0(03.877*kW)\r\n1-0:22.7.0(00.000*kW)\r\n0-1:24.1.0(003)\r\n"
+    "0-1:96.1.0(4730303137353931323139313130333134)\r\n0-1:24.2.1(200529160000S)(05277.053*m3)\r\n"
+    "!7667\r\n"
+)
+# An Iskra AM550 DSMR 5 meter that hears no gas meter yet: its gas line is the placeholder
+# (700101010000W)(00000000). dsmrreader/dsmr-reader issue 361 ("ISKRA AM550-ED1.01 werkt niet");
+# its reporter replaced the serial number with x, so the CRC is computed again (with_crc).
+TELEGRAM_ISKRA_NO_GAS_BODY = (
+    "/ISK5\\2M550E-1012\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(171006151639S)\r\n"
+    "0-0:96.1.1(xxxxxxxxxxxxxxxxxxxxxxxxxxxxx)\r\n1-0:1.8.1(000000.558*kWh)\r\n1-0:1.8.2(000000.000*kWh)\r\n"
+    "1-0:2.8.1(000000.000*kWh)\r\n1-0:2.8.2(000000.000*kWh)\r\n0-0:96.14.0(0001)\r\n1-0:1.7.0(00.343*kW)\r\n"
+    "1-0:2.7.0(00.000*kW)\r\n0-0:96.7.21(00008)\r\n0-0:96.7.9(00003)\r\n"
+    "1-0:99.97.0(1)(0-0:96.7.19)(170712072144S)(0000000565*s)\r\n1-0:32.32.0(00005)\r\n1-0:32.36.0(00001)\r\n"
+    "0-0:96.13.0()\r\n1-0:32.7.0(227.5*V)\r\n1-0:31.7.0(001*A)\r\n1-0:21.7.0(00.345*kW)\r\n"
+    "1-0:22.7.0(00.000*kW)\r\n0-1:24.1.0(003)\r\n0-1:96.1.0()\r\n0-1:24.2.1(700101010000W)(00000000)\r\n!"
+)
+
 
 def with_crc(text: str, drop_leading_zero: bool = False) -> str:
     """The telegram with the CRC-16/ARC its body needs (as a meter computes it)."""
@@ -118,4 +144,5 @@ def recorded() -> SimpleNamespace:
         V2_2=TELEGRAM_V2_2, V3=TELEGRAM_V3, V4_2=TELEGRAM_V4_2, V5=TELEGRAM_V5, FLUVIUS=TELEGRAM_FLUVIUS,
         GAS_ON_CHANNEL_2=GAS_ON_CHANNEL_2, WATER_ONLY=WATER_ONLY, dsmr5=dsmr5, with_crc=with_crc,
         short_crc=telegram_with_short_crc(),
+        LANDIS_GYR=TELEGRAM_LANDIS_GYR, ISKRA_NO_GAS=with_crc(TELEGRAM_ISKRA_NO_GAS_BODY),
     )

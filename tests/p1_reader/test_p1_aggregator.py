@@ -41,3 +41,16 @@ def test_a_telegram_without_time_uses_the_clock():
 def test_no_gas_no_gas_record():
     agg = MeterAggregator(electricity_interval_s=60)
     assert [r["kind"] for r in agg.offer(telegram(0, gas_m3=None), T0)] == ["electricity"]
+
+
+def test_gas_without_a_usable_stamp_is_kept_with_the_telegrams_time():
+    agg = MeterAggregator(electricity_interval_s=60)
+    out = []
+    for second, gas_m3 in ((0, 10.0), (10, 10.0), (20, 10.5), (30, 10.5), (70, 10.5)):
+        unstamped = MeterTelegram(time=T0 + timedelta(seconds=second), gas_m3=gas_m3, gas_time=None,
+                                  gas_time_unusable=True)
+        out += agg.offer(unstamped, T0)
+    # When the value changes, and otherwise once per interval: never dropped, never every telegram.
+    assert out == [{"kind": "gas", "time": "2026-01-12T05:00:00Z", "gas_m3": 10.0},
+                   {"kind": "gas", "time": "2026-01-12T05:00:20Z", "gas_m3": 10.5},
+                   {"kind": "gas", "time": "2026-01-12T05:01:10Z", "gas_m3": 10.5}]

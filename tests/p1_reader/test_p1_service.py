@@ -140,3 +140,24 @@ def test_a_port_that_cannot_be_opened_is_retried(tmp_path):
     service.stop()
     thread.join(10)
     assert not thread.is_alive() and service.telegrams == 0
+
+
+def test_a_landis_gyr_meters_lower_case_gas_stamp_arrives_in_postgresql(tmp_path, api_server, recorded):
+    lower = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529160000S)", "(200529160000s)"))
+    unstamped = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529163319S)", "(200529173319S)")
+                                  .replace("(200529160000S)(05277.053", "(632525252525S)(05277.153"))
+    bridge = SerialBridge((lower + recorded.ISKRA_NO_GAS + unstamped).encode("latin-1"))
+    service = P1Service(settings(tmp_path, bridge.url, api_server.url, api_server.service_token))
+    thread = run(service)
+    try:
+        wait_for(lambda: len(rows(api_server.database_url, GAS)) == 2, what="two gas readings")
+    finally:
+        service.stop()
+        thread.join(10)
+        bridge.close()
+    # The lower-case stamp as the meter read it; the unusable one at the telegram's own time. The Iskra's
+    # placeholder is no reading (no 0 m3 between them).
+    assert rows(api_server.database_url, GAS) == [
+        ("2020-05-29 14:00:00", 5277.053, "4730303137353931323139313130333134"),
+        ("2020-05-29 15:33:19", 5277.153, "4730303137353931323139313130333134")]
+    assert (service.telegrams, service.unreadable, service.gas_unstamped) == (3, 0, 1)

@@ -93,3 +93,45 @@ def test_unknown_dsmr_version_is_refused():
 def test_to_json_uses_utc_with_z(recorded):
     out = parse_telegram(recorded.V4_2, specification("4")).to_json()
     assert out["gas_time"] == "2016-11-29T19:00:00Z" and out["gas_m3"] == 981.443
+
+
+def test_a_landis_gyr_recording_as_sent(recorded):
+    telegram = parse_telegram(recorded.LANDIS_GYR, specification("4"))
+    # S = summer time, UTC+2.
+    assert (telegram.time, telegram.gas_m3, telegram.gas_time, telegram.gas_time_unusable) == (
+        utc(2020, 5, 29, 14, 33, 19), 5277.053, utc(2020, 5, 29, 14, 0, 0), False)
+    assert (telegram.delivered_t1_kwh, telegram.delivered_t2_kwh, telegram.power_delivered_kw) == (
+        14765.683, 14628.043, 3.877)
+
+
+def test_a_lower_case_summer_time_flag_on_the_gas_stamp_is_read(recorded):
+    # The Landis+Gyr DSMR 4 meter writes its gas stamp's flag in lower case; the CRC is the meter's own
+    # over those bytes. dsmr_parser alone gives no gas time for it, which dropped the meter's gas.
+    text = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529160000S)", "(200529160000s)"))
+    assert "(200529160000s)(05277.053*m3)" in text
+    telegram = parse_telegram(text, specification("4"))
+    assert (telegram.gas_m3, telegram.gas_time, telegram.gas_time_unusable) == (
+        5277.053, utc(2020, 5, 29, 14, 0, 0), False)
+    # Lower-case winter time too, on the telegram's own stamp; durations (…*s) are left alone.
+    winter = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529163319S)", "(201229163319w)"))
+    assert parse_telegram(winter, specification("4")).time == utc(2020, 12, 29, 15, 33, 19)
+    # The CRC is still checked on the bytes as sent.
+    with pytest.raises(BadChecksum):
+        parse_telegram(recorded.LANDIS_GYR.replace("(200529160000S)", "(200529160000s)"), specification("4"))
+
+
+def test_a_meter_that_hears_no_gas_meter_gives_no_gas_reading(recorded):
+    # Iskra AM550's placeholder (700101010000W)(00000000): no unit, a 1970 stamp. Not 0 m3.
+    telegram = parse_telegram(recorded.ISKRA_NO_GAS, specification("5"))
+    assert (telegram.gas_m3, telegram.gas_time, telegram.gas_time_unusable) == (None, None, False)
+    assert (telegram.time, telegram.delivered_t1_kwh, telegram.power_delivered_kw) == (
+        utc(2017, 10, 6, 13, 16, 39), 0.558, 0.343)
+
+
+@pytest.mark.parametrize("stamp", ["632525252525S", "000101000000W", "700101010000W", "2005291600"])
+def test_a_gas_value_with_an_unusable_stamp_is_kept_and_flagged(recorded, stamp):
+    # 632525252525S is what a Sagemcom T211 wrote on its gas line (ndokter/dsmr_parser issue 120);
+    # 2000 and 1970 are unset meter clocks.
+    text = recorded.with_crc(recorded.LANDIS_GYR.replace("(200529160000S)", f"({stamp})"))
+    telegram = parse_telegram(text, specification("4"))
+    assert (telegram.gas_m3, telegram.gas_time, telegram.gas_time_unusable) == (5277.053, None, True)

@@ -100,12 +100,13 @@ def test_env_example_comments_every_key_and_marks_secrets():
 def _setting_names() -> set[str]:
     from controller_api.settings import ApiSettings
     from db.settings import DatabaseSettings
+    from mqtt_gateway.settings import MqttSettings
     from onoff.settings import OnoffSettings
     from p1_reader.settings import P1Settings
     from thermostat_reader.settings import ReaderSettings
 
     names = set()
-    for settings in (ApiSettings, DatabaseSettings, OnoffSettings, P1Settings, ReaderSettings):
+    for settings in (ApiSettings, DatabaseSettings, MqttSettings, OnoffSettings, P1Settings, ReaderSettings):
         names |= {f"HEATING_{field.upper()}" for field in settings.model_fields}
     return names
 
@@ -128,6 +129,34 @@ def test_services_restart_and_database_is_healthchecked():
     for volume in ("pgdata", "grafana", "state"):
         assert volume in COMPOSE["volumes"]
     assert set(SERVICES["simulator"]["profiles"]) == {"demo"}
+
+
+
+def _build_key(service: dict) -> tuple:
+    build = service.get("build") or {}
+    return (build.get("context"), build.get("dockerfile", "Dockerfile"),
+            tuple(sorted((build.get("args") or {}).items())))
+
+
+def test_one_tag_is_one_build():
+    """Two services that tag the same image must build it alike, or whichever builds last wins."""
+    builds: dict[str, set] = {}
+    for name, service in SERVICES.items():
+        if service.get("build"):
+            builds.setdefault(service["image"], set()).add(_build_key(service))
+    clashing = {image: keys for image, keys in builds.items() if len(keys) > 1}
+    assert not clashing, clashing
+    assert SERVICES["simulator"]["image"] != SERVICES["provision"]["image"]
+    assert SERVICES["simulator"]["build"]["args"]["EXTRAS"] == "sim"
+
+
+def test_serial_reader_may_open_the_port():
+    """/dev/ttyUSB* is root:dialout on Raspberry Pi OS and Debian; the services run as user heating."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER heating$", dockerfile, re.M)
+    assert re.search(r"useradd [^\n]*--groups dialout", dockerfile)
+    service = SERVICES["p1_reader_serial"]
+    assert service["devices"] and "dialout" in service["group_add"]
 
 
 # Each command, started here -------------------------------------------------
@@ -178,7 +207,8 @@ class Stand_ins:
                 value = str(Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test" / value.lstrip("/"))
             if "${" in value:
                 # From the user's .env; here a local stand-in (never the LAN address of the example).
-                value = {"HEATING_P1_URL": f"tcp://127.0.0.1:{self.port('2001')}"}[key]
+                value = {"HEATING_P1_URL": f"tcp://127.0.0.1:{self.port('2001')}",
+                         "HEATING_MQTT_URL": f"mqtt://127.0.0.1:{self.port('1883')}"}[key]
             env[key] = value
         env["HEATING_BRIDGE_PORT"] = self.port("8091")
         # Each container has a spool of its own; two services never share one.
@@ -189,9 +219,9 @@ class Stand_ins:
 ONE_SHOT = {"migrate", "provision"}
 # Needs hardware this machine does not have: the Pi's Bluetooth, a P1 cable.
 HARDWARE = {"thermostat_reader", "p1_reader_serial"}
-NOT_PYTHON = {"db", "web", "grafana", "nefit"}
+NOT_PYTHON = {"db", "web", "grafana", "nefit", "mosquitto", "backup"}
 ORDER = ["migrate", "api", "watch", "simulator", "provision", "onoff", "p1_reader", "thermostat_reader_demo",
-         "p1_reader_demo", "thermostat_reader", "p1_reader_serial"]
+         "p1_reader_demo", "thermostat_reader", "p1_reader_serial", "mqtt_gateway"]
 
 
 def test_order_covers_every_python_service():
@@ -202,11 +232,14 @@ def test_order_covers_every_python_service():
 def started(pg_server_url, migrated_template):
     """Every Python service's command, started in order; yields name → (process or return code, log)."""
     from tests.conftest import SERVICE_TOKEN, _create_database, _drop_database
+    from tests.mosquitto import Mosquitto
 
     name, url = _create_database(pg_server_url)
     api_port = free_port()
     stand_ins = Stand_ins(url, f"http://127.0.0.1:{api_port}", SERVICE_TOKEN)
     stand_ins.ports["8000"] = api_port
+    broker = Mosquitto().start()  # the household's broker
+    stand_ins.ports["1883"] = broker.port
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / "heating-compose-test" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     results: dict[str, tuple] = {}
@@ -244,6 +277,7 @@ def started(pg_server_url, migrated_template):
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
         _drop_database(pg_server_url, name)
+        broker.close()
         shutil.rmtree(logs.parent, ignore_errors=True)
 
 
@@ -290,3 +324,16 @@ def test_onoff_healthcheck_passes_against_the_running_loop(started):
     assert done.returncode == 0, done.stderr + log_path.read_text()[-3000:]
     assert "healthy" in done.stdout
     assert process.poll() is None
+
+
+
+def test_backup_service_runs_the_tested_script_against_the_database():
+    """tests/db/test_backup_restore.py runs docker/backup/heating-backup; this is the service that runs it."""
+    service = SERVICES["backup"]
+    assert service["image"] == SERVICES["db"]["image"], "pg_dump must be the server's own version"
+    assert service["entrypoint"][-1] == "/usr/local/bin/heating-backup" and service["command"] == ["schedule"]
+    assert "./docker/backup/heating-backup:/usr/local/bin/heating-backup:ro" in service["volumes"]
+    assert service["environment"]["PGHOST"] == "db" and service["depends_on"]["db"]["condition"] == "service_healthy"
+    readme = (ROOT / "README.md").read_text()
+    assert "docker compose run --rm backup once" in readme
+    assert "docker compose run --rm backup restore /backups/" in readme

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 from datetime import date, datetime
 
 import numpy as np
@@ -104,3 +107,39 @@ def test_bound_counts_warmth_as_discomfort_only_in_comfort_periods(house):
     with pytest.raises(BoundError):
         bounds[True].solve(1.0)  # rooms at 10–18 °C against a 7 °C limit all day: no way to 1 Kh
     assert bounds[False].solve(0.01).discomfort_kh_per_room <= 0.01
+
+
+def _bench_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulator", "bench", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_bench_json_contract_for_the_default_strategy():
+    # A one-day test after a one-day warm-up: the same code path as the fortnights, in seconds.
+    done = _bench_cli("--scenario", "typical", "--controller", "default", "--json", "--warmup-days", "1",
+                      "--test-days", "1")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    from simulator.controllers import default_strategy
+
+    assert report["controller"] == "default" and report["strategy"] == default_strategy()
+    for key in ("gas_m3", "occupied_cold_kh_per_room", "occupied_warm_kh_per_room", "valve_moves_per_valve_day",
+                "boiler_starts_per_day", "gas_ratio"):
+        assert isinstance(report[key], (int, float)) and report[key] >= 0, key
+    assert report["gas_m3"] > 0
+    assert set(report["rooms"]) == {r.key for r in load_house().rooms}
+    assert all({"occupied_cold_kh", "occupied_warm_kh", "heat_kwh"} <= set(v) for v in report["rooms"].values())
+    baseline = report["baseline"]
+    assert {"gas_m3", "occupied_cold_kh_per_room", "raised_k"} <= set(baseline) and baseline["gas_m3"] > 0
+    assert report["gas_ratio"] == round(report["gas_m3"] / baseline["gas_m3"], 3)
+    assert 0 < report["bound"]["gas_m3"] <= report["gas_m3"]
+    assert report["gap_closed_pct"] is None or isinstance(report["gap_closed_pct"], float)
+    # The default run is the strategy's run: same figures under either name.
+    assert report["controllers"]["default"]["gas_m3"] == report["gas_m3"]
+
+
+def test_bench_refuses_an_unknown_controller_and_bad_days():
+    done = _bench_cli("--scenario", "peak", "--controller", "nope")
+    assert done.returncode == 2 and "unknown controller 'nope'" in done.stderr and "default" in done.stderr
+    done = _bench_cli("--scenario", "peak", "--controller", "default", "--test-days", "-1")
+    assert done.returncode == 2 and "--test-days" in done.stderr

@@ -210,3 +210,40 @@ def test_a_garbled_answer_still_carries_out_the_command():
 def test_refuses_impossible_valves(kwargs):
     with pytest.raises(ValueError):
         SimulatedEq3Valve(MAC, **kwargs)
+
+
+def test_the_window_open_function_holds_its_temperature_then_returns():
+    valve = SimulatedEq3Valve(MAC, mode="manual", target_c=21.0, valve_pct=50, full_stroke_s=40)
+    assert valve.open_window(MORNING)
+    status = eq3.decode_status(valve.handle_command(eq3.encode_status_request(datetime(2026, 1, 12, 7, 0)), MORNING))
+    assert (status.window_open, status.target_temp_c, status.mode) == (True, 12.0, "manual")
+    now = run(valve, 19.0, 60, MORNING)
+    assert valve.valve_pct == 0  # 12 °C wanted in a 19 °C room
+    # A command meanwhile changes what the valve returns to, not what it holds.
+    status = eq3.decode_status(valve.handle_command(eq3.encode_target(22.0), now))
+    assert (status.window_open, status.target_temp_c) == (True, 12.0)
+    after = MORNING + timedelta(minutes=15)
+    status = eq3.decode_status(valve.handle_command(eq3.encode_status_request(datetime(2026, 1, 12, 7, 15)), after))
+    assert (status.window_open, status.target_temp_c) == (False, 22.0)
+    run(valve, 19.0, 60, after)
+    assert valve.valve_pct == 100
+
+
+def test_the_window_open_function_is_off_with_duration_zero_and_flags_show_in_the_old_layout():
+    valve = SimulatedEq3Valve(MAC, window_open_minutes=0)
+    assert not valve.open_window(MORNING)
+    assert not valve.status(MORNING).window_open
+    old = SimulatedEq3Valve(MAC, firmware="old", battery_low=True)
+    assert old.open_window(MORNING)
+    frame = old.handle_command(eq3.encode_status_request(datetime(2026, 1, 12, 7, 0)), MORNING)
+    assert len(frame) == 6 and frame[2] & 0x10 and frame[2] & 0x80
+    assert eq3.decode_status(frame).target_temp_c == 12.0
+
+
+def test_boost_starts_with_any_byte_of_one_or_more():
+    for byte in (0x01, 0x02, 0x80, 0xFF):
+        valve = SimulatedEq3Valve(MAC, mode="manual", target_c=17.0)
+        assert eq3.decode_status(valve.handle_command(bytes([0x45, byte]), MORNING)).boost
+    valve = SimulatedEq3Valve(MAC, mode="manual", target_c=17.0)
+    valve.handle_command(bytes([0x45, 0xFF]), MORNING)
+    assert not eq3.decode_status(valve.handle_command(bytes([0x45, 0x00]), MORNING)).boost

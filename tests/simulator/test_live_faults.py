@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -133,6 +133,24 @@ def test_turning_a_valve_by_hand_changes_its_target_and_keeps_its_mode(live):
     assert reported["target_c"] == wanted
 
 
+def test_a_window_opened_and_a_low_battery_show_in_the_valves_status(live):
+    attic = live.bridges["esp32-attic"].url
+    answer = fault(live, {"valve": ATTIC_VALVE, "window_open": True})
+    assert answer.status_code == 200 and answer.json()["target_c"] == 12.0
+    assert fault(live, {"valve": ATTIC_VALVE, "low_battery": True}).status_code == 200
+    try:
+        state = sim_state(live)["valve_states"][ATTIC_VALVE]
+        assert (state["window_open"], state["low_battery"], state["target_c"], state["firmware"]) == (
+            True, True, 12.0, "new")
+        reported = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).json()
+        assert reported["target_c"] == 12.0
+    finally:
+        assert fault(live, {"valve": ATTIC_VALVE, "low_battery": False}).status_code == 200
+        # The window-open function ends (as it does after its duration).
+        live.sim.valves[ATTIC_VALVE].window_until = live.clock.now() - timedelta(days=1)
+    assert sim_state(live)["valve_states"][ATTIC_VALVE]["window_open"] is False
+
+
 @pytest.mark.parametrize("body, status, words", [
     ({"valve": "00:1A:22:99:99:99", "unreachable": True}, 404, "valve"),
     ({"valve": "00:1A:22:99:99:99", "turn_by_hand": 21.0}, 404, "valve"),
@@ -145,6 +163,8 @@ def test_turning_a_valve_by_hand_changes_its_target_and_keeps_its_mode(live):
     ({"valve": ATTIC_VALVE, "unreachable": True, "turn_by_hand": 20.0}, 400, "exactly one of"),
     ({"valve": ATTIC_VALVE, "turn_by_hand": 31.0}, 400, "turn_by_hand"),
     ({"valve": ATTIC_VALVE, "turn_by_hand": 20.3}, 400, "turn_by_hand"),
+    ({"valve": ATTIC_VALVE, "window_open": False}, 400, "window_open: true"),
+    ({"valve": ATTIC_VALVE, "low_battery": "no"}, 400, "low_battery: true or false"),
     ({"valve": 7, "unreachable": True}, 400, "valve: a MAC"),
     ({"bridge": "pi", "unreachable": True, "minutes": 5}, 400, "unknown key(s) minutes"),
     ({"thermometer": "A4:C1:38:99:99:99", "silent": 1}, 400, "silent: true or false"),

@@ -53,3 +53,31 @@ def test_an_unreachable_valve_is_a_bluetooth_timeout_and_the_scanner_resumes():
 def test_exchange_before_start_is_a_programming_error():
     with pytest.raises(RuntimeError, match="start"):
         BleakValveTransport().exchange(MAC, bytes.fromhex("4501"), 1.0)
+
+
+def test_a_valve_answers_through_bleak_retry_connector_and_the_simulated_bluez():
+    from datetime import datetime
+
+    from protocols import eq3
+    from simulator.eq3_valve import SimulatedEq3Valve
+    from tests.bluez import simulated_bluez
+
+    valve = SimulatedEq3Valve(MAC, mode="manual", target_c=19.0)
+    with simulated_bluez([valve]) as house:
+        scanner = CountingScanner()
+        transport = BleakValveTransport(scan_pauser=scanner, device_lookup=scanner.device, connect_attempts=2,
+                                        find_timeout_s=2.0)
+        transport.start()
+        try:
+            # Not seen by the thermometer scan: the transport finds it with a scan of its own.
+            answer = eq3.decode_status(transport.exchange(MAC, eq3.encode_target(21.5), 5.0))
+            assert (answer.target_temp_c, answer.mode) == (21.5, "manual")
+            status = eq3.decode_status(transport.exchange(MAC, eq3.encode_status_request(datetime(2026, 1, 12, 7)),
+                                                          5.0))
+            assert status.target_temp_c == 21.5 and valve.target_c == 21.5
+            assert house.bluez.connects == 2 and house.bluez.writes == 2
+            # Disconnected after each command: the valve's radio (and battery) rests between commands.
+            assert not house.bluez.devices[MAC].connected
+        finally:
+            transport.stop()
+    assert scanner.pauses == 2 and scanner.paused == 0

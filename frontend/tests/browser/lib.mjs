@@ -50,8 +50,9 @@ export async function run(name, body) {
     })
     await body({
       browser,
-      async newPage(viewport = PHONE) {
-        const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: env.house.tz || 'Europe/Amsterdam' })
+      // options: locale (the browser's language, 'en-GB' unless given), colorScheme ('light' or 'dark').
+      async newPage(viewport = PHONE, { locale = 'en-GB', colorScheme = 'light' } = {}) {
+        const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale, colorScheme, timezoneId: env.house.tz || 'Europe/Amsterdam' })
         const page = await context.newPage()
         page.setDefaultTimeout(10000)
         page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`))

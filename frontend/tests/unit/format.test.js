@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAge, formatClock, formatTemp, roomProblems, targetReason, valveStateWords } from '../../src/format.js'
+import { boilerWords, formatAge, formatClock, formatTemp, roomProblems, targetReason, valveStateWords } from '../../src/format.js'
 
 // A room of GET /api/status as in home-heating's docs/api.md ("Status").
 const ROOM = {
@@ -56,16 +56,35 @@ describe('roomProblems', () => {
   })
 })
 
-it('says what a valve is doing', () => {
-  expect(valveStateWords(ROOM.valves[0])).toBe('open (100\u00a0%)')
-  expect(valveStateWords({ state: { state: 'target', target_c: 21, valve_pct: 40 } })).toBe('set to 21.0\u00a0°C (40\u00a0%)')
+it('says what a valve is doing from the position it reported', () => {
+  expect(valveStateWords(ROOM.valves[0])).toBe('open, 100\u00a0%')
+  // Told to open but still shut, or told to close but still open: the position is what is true.
+  expect(valveStateWords({ state: { state: 'open', valve_pct: 0, mode: 'manual' } })).toBe('closed, 0\u00a0%')
+  expect(valveStateWords({ state: { state: 'closed', valve_pct: 100, mode: 'manual' } })).toBe('open, 100\u00a0%')
+  expect(valveStateWords({ state: { state: 'open', valve_pct: null, mode: 'manual' } })).toBe('open')
+  expect(valveStateWords({ state: { state: 'target', target_c: 21, valve_pct: 40 } })).toBe('holding 21.0\u00a0°C, open, 40\u00a0%')
   expect(valveStateWords({ state: null })).toBe('no confirmed state yet')
+  expect(valveStateWords({ state: { state: 'unknown', valve_pct: null } })).toBe('state unknown')
   // Settings that end by themselves say until when; once ended, the valve is on its own program.
   const now = new Date('2026-01-12T05:10:00Z')
   const away = { state: 'open', target_c: 30, valve_pct: 100, mode: 'away', until: '2026-01-12T05:30:00Z' }
-  expect(valveStateWords({ state: away }, now)).toBe(`open until ${formatClock(away.until)} (100\u00a0%)`)
+  expect(valveStateWords({ state: away }, now)).toBe(`open, 100\u00a0%, until ${formatClock(away.until)}`)
   expect(valveStateWords({ state: away }, new Date('2026-01-12T05:40:00Z')))
     .toBe(`on its own program since today ${formatClock(away.until)}`)
   expect(valveStateWords({ state: { state: 'target', target_c: 20, valve_pct: 30, mode: 'auto', until: null } }, now))
-    .toBe('on its own program (the room’s schedule) (30\u00a0%)')
+    .toBe('on its own program, open, 30\u00a0%')
+})
+
+it('says what the boiler reported, and a flow temperature only when it reports one', () => {
+  const time = '2026-01-12T05:00:00Z'
+  expect(boilerWords(null)).toBe('no state reported yet')
+  expect(boilerWords({ time, heat_demand: true, indicator: 'central heating', setpoint_c: 30 }))
+    .toBe('burning for the radiators, asked for heat')
+  expect(boilerWords({ time, heat_demand: true, indicator: 'off', setpoint_c: 30 })).toBe('not burning, asked for heat')
+  expect(boilerWords({ time, heat_demand: false, indicator: 'hot water' })).toBe('heating tap water, not asked for heat')
+  expect(boilerWords({ time, heat_demand: false, indicator: null })).toBe('has not said whether it burns, not asked for heat')
+  expect(boilerWords({ time, heat_demand: true, indicator: 'central heating', flow_temp_c: 55.4 }))
+    .toBe('burning for the radiators, asked for heat, flow 55\u00a0°C')
+  // Checked but nothing recorded yet: an object with null state fields.
+  expect(boilerWords({ time: null, heat_demand: null, checked_at: time })).toBe('no state reported yet')
 })

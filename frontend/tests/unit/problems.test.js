@@ -174,8 +174,8 @@ describe('RoomCard with device health', () => {
 
   it('shows when each valve was checked and which one does not answer, next to it', () => {
     const wrapper = mount(RoomCard, { props: { room: ROOM, now: NOW } })
-    expect(wrapper.findAll('[data-test=valve-checked]').map((c) => c.text())).toEqual(['· checked 3 min ago', '· checked 25 min ago'])
-    expect(wrapper.findAll('[data-test=valve-state]').map((c) => c.text())).toEqual(['closed (0\u00a0%)', 'open (100\u00a0%)'])
+    expect(wrapper.findAll('[data-test=valve-checked]').map((c) => c.text())).toEqual([', checked 3 min ago', ', checked 25 min ago'])
+    expect(wrapper.findAll('[data-test=valve-state]').map((c) => c.text())).toEqual(['closed, 0\u00a0%', 'open, 100\u00a0%'])
     const problems = wrapper.findAll('[data-test=valve-problem]')
     expect(problems).toHaveLength(1)
     expect(problems[0].text()).toBe(`not answering since ${formatClock(minutesAgo(25))}`)
