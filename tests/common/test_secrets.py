@@ -52,8 +52,15 @@ def test_every_example_secret_is_refused_by_name(tmp_path, args, names):
         assert f"{name} is still the example value" in done.stderr, (name, done.stderr[-2000:])
 
 
+def test_the_mqtt_gateway_refuses_the_example_broker_password(tmp_path):
+    env = {"HEATING_SERVICE_TOKEN": "s" * 32, "HEATING_MQTT_URL": "mqtt://heating:change-me-mqtt@127.0.0.1:9"}
+    done = _run(["-m", "mqtt_gateway"], env, tmp_path)
+    assert done.returncode == 2
+    assert "HEATING_MQTT_PASSWORD (in HEATING_MQTT_URL) is still the example value" in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize("args", [API, ["-m", "onoff", "tick", "--dry-run"], ["-m", "p1_reader", "run"],
-                                  ["-m", "thermostat_reader", "run"]])
+                                  ["-m", "thermostat_reader", "run"], ["-m", "mqtt_gateway"]])
 def test_an_empty_or_missing_secret_is_refused_by_name(tmp_path, args):
     env = {"HEATING_SERVICE_TOKEN": "", "HEATING_PASSWORD": "a-real-household-password",
            "HEATING_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/heating", "HEATING_MIGRATE_ON_START": "false",
@@ -87,7 +94,9 @@ def test_the_compose_file_publishes_only_the_page_by_default():
     import yaml
 
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    published = {name: service.get("ports", []) for name, service in services.items() if service.get("ports")}
+    # A service of a profile runs only when asked for (e.g. the broker Home Assistant reaches).
+    published = {name: service.get("ports", []) for name, service in services.items()
+                 if service.get("ports") and not service.get("profiles")}
     assert published["web"] == ["80:80"]
     assert published["api"] == ["${API_PUBLISH_ADDRESS:-127.0.0.1}:8000:8000"]
     assert published["grafana"] == ["${GRAFANA_PUBLISH_ADDRESS:-127.0.0.1}:3000:3000"]
