@@ -142,7 +142,7 @@ def test_a_window_opened_and_a_low_battery_show_in_the_valves_status(live):
         state = sim_state(live)["valve_states"][ATTIC_VALVE]
         assert (state["window_open"], state["low_battery"], state["target_c"], state["firmware"]) == (
             True, True, 12.0, "new")
-        reported = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).json()
+        reported = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=20).json()
         assert reported["target_c"] == 12.0
     finally:
         assert fault(live, {"valve": ATTIC_VALVE, "low_battery": False}).status_code == 200
