@@ -54,9 +54,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    from controller_api import devices, gas, house, ingest, inputs, lease, meta, problems, rooms, status, weather
+    from controller_api import (devices, gas, house, ingest, inputs, lease, meta, pairing, problems, rooms, status,
+                                weather)
 
-    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta, inputs, weather):
+    for module in (rooms, devices, status, ingest, house, gas, lease, problems, meta, inputs, weather, pairing):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxies:

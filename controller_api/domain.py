@@ -46,8 +46,8 @@ def overrides(conn, room_id: int | None = None) -> dict[int, Override]:
 
 def house_mode(conn) -> HouseMode:
     row = conn.execute(
-        "SELECT mode, away_temp_c, holiday_temp_c, holiday_until FROM house_mode").fetchone()
-    return HouseMode(row["mode"], row["away_temp_c"], row["holiday_temp_c"], row["holiday_until"])
+        "SELECT mode, away_temp_c, holiday_temp_c, holiday_until, holiday_from FROM house_mode").fetchone()
+    return HouseMode(row["mode"], row["away_temp_c"], row["holiday_temp_c"], row["holiday_until"], row["holiday_from"])
 
 
 def household_settings(conn) -> HouseholdSettings:

@@ -53,11 +53,18 @@ ELECTRICITY_METER_SILENT_AFTER = timedelta(hours=2)
 
 SEVERITY = {
     "valve_unreachable": "error", "bridge_unreachable": "error", "boiler_unreachable": "error",
+    "valve_unpaired": "error", "adapter_stuck": "warning",
     "thermometer_stale": "error", "controller_silent": "error",
     "battery_low": "warning", "meter_silent": "warning",
 }
 #: The problem a failed device check opens, by device kind.
 UNREACHABLE = {"valve": "valve_unreachable", "bridge": "bridge_unreachable", "boiler": "boiler_unreachable"}
+#: Other codes a failed device check may carry, by device kind; an answer closes them all.
+CHECK_CODES = {"valve": ("valve_unreachable", "valve_unpaired"), "bridge": ("bridge_unreachable", "adapter_stuck"),
+               "boiler": ("boiler_unreachable",)}
+#: Codes an answering device does not close: only a check that names them does (the reader's, for
+#: its adapter), since the bridge's HTTP answering says nothing of its scan.
+CLOSED_ONLY_BY_NAME = ("adapter_stuck",)
 DERIVED = ("thermometer_stale", "battery_low", "controller_silent", "meter_silent")
 
 #: Serialises evaluations across API workers and the notifier (pg_advisory_xact_lock key).
@@ -94,6 +101,14 @@ def describe(code: str, subject_kind: str, label: str, since: datetime, now: dat
     if code == "valve_unreachable":
         return (f"The {label} has not answered since {at}. Check its batteries, or move its bridge closer. "
                 "Meanwhile it follows its own week program.")
+    if code == "valve_unpaired":
+        return (f"The {label} refuses commands since {at}: it must be paired. Hold its wheel pressed until it "
+                "shows PAir and a PIN, then pair this valve on the page: enter the PIN shown on its display. "
+                "Meanwhile it follows its own week program.")
+    if code == "adapter_stuck":
+        return (f"The Bluetooth adapter of '{label}' heard no thermometer since {at}; the thermometer reader "
+                "restarts its scan by itself. If this comes back often, check that no other program uses the "
+                "Pi's Bluetooth, and move the Pi away from USB 3 ports and Wi-Fi routers.")
     if code == "bridge_unreachable":
         return (f"The valve bridge '{label}' has not answered since {at}. Check that it has power and is on "
                 "the network (for the Pi's own bridge: that the thermometer reader runs). Its valves follow "

@@ -16,15 +16,22 @@ from controller_api.models import HouseholdSettings, HouseholdSettingsPatch, Mod
 bp = Blueprint("house", __name__, url_prefix="/api")
 
 
+def mode_json(house, at) -> dict:
+    """The house mode in force at ``at``, and a holiday planned after it."""
+    effective = house.effective(at)
+    planned = house.mode == "holiday" and effective == "home" and house.holiday_from is not None \
+        and at < house.holiday_from
+    return {"mode": effective, "away_temp_c": house.away_temp_c, "holiday_temp_c": house.holiday_temp_c,
+            "holiday_until": house.holiday_until if effective == "holiday" else None,
+            "holiday_from": house.holiday_from if effective == "holiday" else None,
+            "planned_holiday": {"from": house.holiday_from, "until": house.holiday_until} if planned else None}
+
+
 def _mode_json(conn) -> dict:
-    house = domain.house_mode(conn)
-    now = domain.now()
-    return {"mode": house.effective(now), "away_temp_c": house.away_temp_c,
-            "holiday_temp_c": house.holiday_temp_c,
-            "holiday_until": house.holiday_until if house.effective(now) == "holiday" else None}
+    return mode_json(domain.house_mode(conn), domain.now())
 
 
-@endpoint(bp, "/mode", "GET", summary="The house mode: home, away or holiday")
+@endpoint(bp, "/mode", "GET", summary="The house mode: home, away, holiday or summer")
 def get_mode():
     with connection() as conn:
         return _mode_json(conn)
@@ -33,20 +40,29 @@ def get_mode():
 @endpoint(bp, "/mode", "PUT", summary="Set the house mode", body=ModeIn)
 def put_mode():
     data = json_body(ModeIn)
-    until = data.holiday_until
-    if isinstance(until, date) and not isinstance(until, datetime):
-        # A date means "back on that day": the holiday ends at its start, local time.
-        until = datetime.combine(until, time(0, 0), tzinfo=domain.home_zone())
+
+    def instant(value):
+        # A date means the start of that day, local time ("back on" for the end, "away from" for the start).
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time(0, 0), tzinfo=domain.home_zone())
+        return value
+
+    until, start = instant(data.holiday_until), instant(data.holiday_from)
     if data.mode == "holiday" and until <= domain.now():
         raise ApiProblem(422, "holiday_until: must be in the future",
                          [{"field": "holiday_until", "message": "must be in the future"}])
+    if data.mode == "holiday" and start is not None and start >= until:
+        raise ApiProblem(422, "holiday_from: must be before holiday_until",
+                         [{"field": "holiday_from", "message": "must be before holiday_until"}])
+    if start is not None and (data.mode != "holiday" or start <= domain.now()):
+        start = None  # a start now or in the past: the holiday starts now
     with connection() as conn:
         current = domain.house_mode(conn)
         conn.execute(
             """UPDATE house_mode SET mode = %s, away_temp_c = %s, holiday_temp_c = %s, holiday_until = %s,
-                                     updated_at = now()""",
+                                     holiday_from = %s, updated_at = now()""",
             (data.mode, data.away_temp_c or current.away_temp_c, data.holiday_temp_c or current.holiday_temp_c,
-             until if data.mode == "holiday" else None))
+             until if data.mode == "holiday" else None, start))
         return _mode_json(conn)
 
 

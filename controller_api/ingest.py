@@ -5,7 +5,8 @@ from flask import Blueprint
 
 from controller_api.db import connection
 from controller_api.http import endpoint, json_body, query_args
-from controller_api.models import BoilerStateIn, DecisionsIn, DecisionsQuery, MeterReadingsIn, ReadingsIn
+from controller_api.errors import ApiProblem
+from controller_api.models import BoilerStateIn, DecisionsIn, DecisionsQuery, MeterReadingsIn, ReadingsIn, TargetsIn
 from psycopg.types.json import Jsonb
 
 bp = Blueprint("ingest", __name__, url_prefix="/api")
@@ -82,6 +83,26 @@ def post_boiler_state():
                RETURNING id, time, heat_demand, user_mode, setpoint_c, indicator, reason""",
             (data.time, data.heat_demand, data.user_mode, data.setpoint_c, data.indicator, data.reason)).fetchone()
     return row, 201
+
+
+@endpoint(bp, "/targets", "POST", summary="Record the targets the loop used, with their source (control loop)",
+          body=TargetsIn, status=201, responses={422: "a room that does not exist"})
+def post_targets():
+    batch = json_body(TargetsIn).targets
+    with connection() as conn:
+        known = {row["id"] for row in conn.execute("SELECT id FROM rooms WHERE id = ANY(%s)",
+                                                   ([t.room_id for t in batch],))}
+        missing = sorted({t.room_id for t in batch} - known)
+        if missing:
+            raise ApiProblem(422, f"targets: no room with id {missing[0]}",
+                             [{"field": "targets.room_id", "message": f"no room with id {missing[0]}"}])
+        with conn.cursor() as cur:
+            cur.executemany(
+                """INSERT INTO target_history (room_id, time, target_c, source, reason) VALUES (%s, %s, %s, %s, %s)
+                   ON CONFLICT (room_id, time) DO UPDATE SET target_c = EXCLUDED.target_c,
+                       source = EXCLUDED.source, reason = EXCLUDED.reason""",
+                [(t.room_id, t.time, t.target_c, t.source, t.reason) for t in batch])
+    return {"stored": len(batch)}, 201
 
 
 @endpoint(bp, "/decisions", "POST", summary="Record control decisions with their reasons (control loop)",

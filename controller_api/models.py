@@ -227,8 +227,8 @@ class ScheduleIn(Model):
 
 class OverrideIn(Model):
     temperature_c: RoomTemp
-    until: Instant | Literal["next_switch"] = Field(
-        description='an instant with a UTC offset, or "next_switch"')
+    until: Instant | Literal["next_switch", "cancelled"] = Field(
+        description='an instant with a UTC offset, "next_switch", or "cancelled" (until it is ended by hand)')
 
 
 class BoostIn(Model):
@@ -236,11 +236,13 @@ class BoostIn(Model):
 
 
 class ModeIn(Model):
-    mode: Literal["home", "away", "holiday"]
+    mode: Literal["home", "away", "holiday", "summer"]
     away_temp_c: RoomTemp | None = None
     holiday_temp_c: RoomTemp | None = None
     holiday_until: Instant | Day | None = Field(
         default=None, description="an instant, or a date (the start of that day in the home's time zone)")
+    holiday_from: Instant | Day | None = Field(
+        default=None, description="a holiday planned ahead starts here (an instant or a date); none: now")
 
     @model_validator(mode="after")
     def _holiday_needs_end(self) -> "ModeIn":
@@ -320,6 +322,18 @@ class WeatherIn(Model):
     time: Instant
     outdoor_temp_c: float | None = Field(default=None, ge=-60, le=60)
     forecast: list[ForecastHourIn] = Field(default_factory=list, max_length=72)
+
+
+class TargetIn(Model):
+    room_id: int
+    time: Instant
+    target_c: float = Field(ge=0, le=40)
+    source: Literal["schedule", "override", "boost", "away", "holiday", "summer", "frost", "default"]
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class TargetsIn(Model):
+    targets: list[TargetIn] = Field(min_length=1, max_length=1000)
 
 
 class DecisionIn(Model):

@@ -37,11 +37,12 @@ class DeviceCheckIn(Model):
             raise ValueError("id: must be null for the boiler")
         if self.kind != "boiler" and self.id is None:
             raise ValueError(f"id: a {self.kind} check names the {self.kind}'s id")
-        expected = health.UNREACHABLE[self.kind]
-        if self.ok and self.code is not None:
-            raise ValueError("code: must be null when ok is true")
-        if not self.ok and self.code not in (None, expected):
-            raise ValueError(f"code: a failed {self.kind} check has code {expected}")
+        allowed = health.CHECK_CODES[self.kind]
+        if self.ok and self.code not in (None, *health.CLOSED_ONLY_BY_NAME):
+            raise ValueError(f"code: must be null when ok is true (or {', '.join(health.CLOSED_ONLY_BY_NAME)}, "
+                             "which an answer closes only when it names it)")
+        if not self.ok and self.code not in (None, *allowed):
+            raise ValueError(f"code: a failed {self.kind} check has code {' or '.join(allowed)}")
         return self
 
 
@@ -86,21 +87,28 @@ def post_device_checks():
                 unknown += 1
                 continue
             stored += 1
-            conn.execute(
-                """INSERT INTO device_checks (kind, device_id, time, ok, code, message, answered_at)
-                   VALUES (%(kind)s, %(id)s, %(time)s, %(ok)s, %(code)s, %(message)s,
-                           CASE WHEN %(ok)s THEN %(time)s END)
-                   ON CONFLICT (kind, device_id) DO UPDATE SET
-                       time = EXCLUDED.time, ok = EXCLUDED.ok, code = EXCLUDED.code, message = EXCLUDED.message,
-                       answered_at = greatest(device_checks.answered_at, EXCLUDED.answered_at)""",
-                {"kind": check.kind, "id": check.id, "time": check.time, "ok": check.ok,
-                 "code": None if check.ok else health.UNREACHABLE[check.kind], "message": check.message})
-            code = health.UNREACHABLE[check.kind]
+            # The adapter's state is no answer of the bridge: its problem opens and closes, the bridge's
+            # latest check stays what the control loop saw.
+            if check.code not in health.CLOSED_ONLY_BY_NAME:
+                conn.execute(
+                    """INSERT INTO device_checks (kind, device_id, time, ok, code, message, answered_at)
+                       VALUES (%(kind)s, %(id)s, %(time)s, %(ok)s, %(code)s, %(message)s,
+                               CASE WHEN %(ok)s THEN %(time)s END)
+                       ON CONFLICT (kind, device_id) DO UPDATE SET
+                           time = EXCLUDED.time, ok = EXCLUDED.ok, code = EXCLUDED.code, message = EXCLUDED.message,
+                           answered_at = greatest(device_checks.answered_at, EXCLUDED.answered_at)""",
+                    {"kind": check.kind, "id": check.id, "time": check.time, "ok": check.ok,
+                     "code": None if check.ok else check.code or health.UNREACHABLE[check.kind],
+                     "message": check.message})
+            code = check.code or health.UNREACHABLE[check.kind]
             if check.ok:
+                closes = [check.code] if check.code else [c for c in health.CHECK_CODES[check.kind]
+                                                          if c not in health.CLOSED_ONLY_BY_NAME]
                 conn.execute(
                     """UPDATE problems SET closed_at = greatest(%s, opened_at)
-                       WHERE closed_at IS NULL AND code = %s AND subject_kind = %s
-                         AND subject_id IS NOT DISTINCT FROM %s""", (check.time, code, check.kind, check.id))
+                       WHERE closed_at IS NULL AND code = ANY(%s) AND subject_kind = %s
+                         AND subject_id IS NOT DISTINCT FROM %s""",
+                    (check.time, closes, check.kind, check.id))
                 continue
             if check.kind == "valve":
                 valve = valves[check.id]

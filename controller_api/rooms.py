@@ -13,7 +13,7 @@ from controller_api.db import connection
 from controller_api.errors import ApiProblem, not_found
 from controller_api.http import endpoint, json_body, query_args
 from controller_api.models import BoostIn, OverrideIn, RangeQuery, RoomCreate, RoomPatch, ScheduleIn
-from controller_api.schedule import schedule_at, target_changes, valve_program
+from controller_api.schedule import house_valve_program, schedule_at, target_changes
 
 bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
 
@@ -96,7 +96,8 @@ def _until(minute: int) -> str:
 def get_valve_program(room_id: int):
     with connection() as conn:
         room = ROOMS.get(room_id, conn)
-        program = valve_program(domain.switch_points(conn, room_id).get(room_id, []), room["default_temp_c"])
+        program = house_valve_program(domain.switch_points(conn, room_id).get(room_id, []), room["default_temp_c"],
+                                      room["frost_temp_c"], domain.house_mode(conn), domain.now())
     return {"room_id": room_id, "version": program.version, "exact": program.exact, "message": program.message,
             "days": {day: [{"until": _until(p.until_minute), "temperature_c": p.temp_c} for p in points]
                      for day, points in program.days.items()}}
@@ -119,7 +120,7 @@ def get_override(room_id: int):
 
 
 @endpoint(bp, "/<int:room_id>/override", "PUT",
-          summary="Set a temporary target until a time or the next switch point", body=OverrideIn)
+          summary="Set a target until a time, the next switch point, or until it is ended", body=OverrideIn)
 def put_override(room_id: int):
     data = json_body(OverrideIn)
     now = domain.now()
@@ -132,6 +133,8 @@ def put_override(room_id: int):
                 raise ApiProblem(422, "until: this room has no switch points; give a time",
                                  [{"field": "until", "message": "the room has no switch points"}])
             ends_at, next_switch = upcoming.instant, True
+        elif data.until == "cancelled":
+            ends_at, next_switch = None, False
         else:
             ends_at, next_switch = data.until, False
             if ends_at <= now:
@@ -178,6 +181,28 @@ MAX_POINTS = 720
 MAX_HISTORY = timedelta(days=31)
 
 
+def _targets(recorded: list[dict], planned: list[tuple], start, end, now) -> list[dict]:
+    """The target as a step function on [start, end): as the loop recorded it up to now, as the
+    schedule plans it before the first record and after now (``recorded`` says which)."""
+    def plan(a, b):
+        if a >= b:
+            return []
+        steps = [(t, c, s) for t, c, s in planned if a <= t < b]
+        before = [(t, c, s) for t, c, s in planned if t < a]
+        if before and (not steps or steps[0][0] > a):
+            steps.insert(0, (a, before[-1][1], before[-1][2]))
+        return [{"time": t, "target_c": c, "source": s, "recorded": False} for t, c, s in steps]
+
+    if not recorded or recorded[0]["time"] >= min(end, now):
+        return plan(start, end)
+    covered_from = max(start, recorded[0]["time"])
+    covered_to = min(end, now)
+    steps = plan(start, covered_from)
+    steps += [{"time": max(row["time"], start), "target_c": row["target_c"], "source": row["source"],
+               "reason": row["reason"], "recorded": True} for row in recorded if row["time"] < covered_to]
+    return steps + plan(covered_to, end)
+
+
 @endpoint(bp, "/<int:room_id>/history", "GET",
           summary="Readings, targets and valve states over a range (default: the last 24 h)", query=RangeQuery)
 def history(room_id: int):
@@ -218,14 +243,21 @@ def history(room_id: int):
                    ORDER BY s.mac, s.time DESC) AS before_start
                ORDER BY 1""",
             (room_id, start, end, start, room_id, start)).fetchall()
-        targets = target_changes(
+        planned = target_changes(
             start=start, end=end, zone=domain.home_zone(),
             points=domain.switch_points(conn, room_id).get(room_id, []),
             default_c=room["default_temp_c"], frost_c=room["frost_temp_c"],
             override=domain.overrides(conn, room_id).get(room_id), house=domain.house_mode(conn))
+        recorded = conn.execute(
+            """SELECT time, target_c, source, reason FROM target_history
+               WHERE room_id = %s AND time >= %s AND time < %s
+               UNION ALL
+               SELECT * FROM (SELECT time, target_c, source, reason FROM target_history
+                              WHERE room_id = %s AND time < %s ORDER BY time DESC LIMIT 1) AS before_start
+               ORDER BY 1""", (room_id, start, end, room_id, start)).fetchall()
     return {
         "room_id": room_id, "from": start, "to": end, "resolution_s": step_s,
         "readings": readings,
-        "targets": [{"time": t, "target_c": c, "source": s} for t, c, s in targets],
+        "targets": _targets(recorded, planned, start, end, domain.now()),
         "valve_states": valve_states,
     }

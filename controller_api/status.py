@@ -9,8 +9,9 @@ from controller_api.db import connection
 from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
 from controller_api.problems import evaluate_now
-from controller_api.schedule import Occurrence, resolve_target, valve_program
+from controller_api.schedule import Occurrence, house_valve_program, resolve_target
 from controller_api.weather import weather_json
+from controller_api.house import mode_json
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -151,13 +152,12 @@ def house_status(conn, at) -> dict:
             "contacts": contacts.get(room["id"], []),
             "window_open": any(c["open"] for c in contacts.get(room["id"], [])),
             # Tells the control loop when its valves' own week programs must be rewritten.
-            "valve_program_version": valve_program(points.get(room["id"], []), room["default_temp_c"]).version,
+            "valve_program_version": house_valve_program(points.get(room["id"], []), room["default_temp_c"],
+                                                         room["frost_temp_c"], house, at).version,
         })
     return {
         "time": at,
-        "house_mode": {"mode": house.effective(at), "away_temp_c": house.away_temp_c,
-                       "holiday_temp_c": house.holiday_temp_c,
-                       "holiday_until": house.holiday_until if house.effective(at) == "holiday" else None},
+        "house_mode": mode_json(house, at),
         "boiler": boiler,
         # The outdoor temperature and forecast the control loop last recorded (null when none is fresh).
         "weather": weather_json(conn, at),

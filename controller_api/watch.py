@@ -56,7 +56,9 @@ GIVE_UP_ATTEMPTS = 5
 
 _HEADLINES = {
     "valve_unreachable": "a radiator valve does not answer",
+    "valve_unpaired": "a radiator valve must be paired",
     "bridge_unreachable": "a valve bridge does not answer",
+    "adapter_stuck": "the Pi's Bluetooth heard nothing",
     "boiler_unreachable": "the boiler does not answer",
     "thermometer_stale": "a thermometer is silent",
     "battery_low": "a battery is low",

@@ -98,6 +98,18 @@ def _check(kind: str, device_id: int | None, now: datetime, ok: bool = True, cod
     return {"time": _iso(now), "kind": kind, "id": device_id, "ok": ok, "code": code, "message": message}
 
 
+def _target_reason(room: dict) -> str:
+    """Why a room has its target, in a few words for the history (the source says the kind)."""
+    source = room.get("target_source")
+    override = room.get("override") or {}
+    current = room.get("current_switch_point") or {}
+    if source in ("override", "boost") and override.get("ends_at"):
+        return f"{source} until {override['ends_at']}"
+    if source == "schedule" and current.get("time"):
+        return f"switch point {current['time']}"
+    return source or "default"
+
+
 #: How often the weather the loop uses is recorded for the page (the forecast changes hourly).
 WEATHER_RECORD_S = 15 * 60
 
@@ -107,6 +119,10 @@ VALVE_SILENT = {"bluetooth_timeout", "bad_response"}
 
 def _failed_checks(exc: DeviceError, valve_id: int | None, bridge_id: int | None, now: datetime) -> list[dict]:
     """What a failed valve call says of the valve and of its bridge."""
+    if exc.code == "not_paired":
+        # The bridge reached the valve, which refuses commands until it is paired with its PIN.
+        checks = [_check("valve", valve_id, now, False, "valve_unpaired", str(exc)[:300])]
+        return checks + ([_check("bridge", bridge_id, now)] if bridge_id is not None else [])
     if exc.code in VALVE_SILENT:
         checks = [_check("valve", valve_id, now, False, "valve_unreachable", str(exc)[:300])]
         return checks + ([_check("bridge", bridge_id, now)] if bridge_id is not None else [])
@@ -185,6 +201,7 @@ class ControlLoop:
         #: The boiler state last recorded, to record a read only when something changed.
         self._boiler_recorded: tuple | None = None
         self._weather_recorded_at: datetime | None = None
+        self._targets_recorded: dict[int, tuple] = {}
         self._boiler_checked_at: datetime | None = None
         self._bridges: dict[str, BridgeClient] = {}
         #: Each bridge's token by base URL, from the API's status (the page's bridge setup sets it).
@@ -261,6 +278,7 @@ class ControlLoop:
             report.status_ok = True
             weather = with_outdoor_sensor(self.weather.get(now) if self.weather is not None else {}, status)
             self._record_weather(weather, now)
+            self._record_targets(status, now)
             result = engine.tick(status, weather, now, self.state, self.strategy, self.config)
             report.decisions = result.decisions
             report.valve_commands = result.valve_commands
@@ -407,6 +425,22 @@ class ControlLoop:
             "time": _iso(now), "outdoor_temp_c": weather.get("outdoor_temp_c"),
             "forecast": [{"time": hour["time"], "temperature_c": hour.get("temperature_c")}
                          for hour in weather.get("forecast", [])[:48]]})
+
+    def _record_targets(self, status: dict, now: datetime) -> None:
+        """Each room's target and why, when it differs from what this loop recorded last: the history
+        of what the target was (the schedule alone does not know overrides or house modes later)."""
+        changed = []
+        for room in status.get("rooms", []):
+            if room.get("id") is None or room.get("target_c") is None:
+                continue
+            key = (room["target_c"], room.get("target_source"))
+            if self._targets_recorded.get(room["id"]) == key:
+                continue
+            self._targets_recorded[room["id"]] = key
+            changed.append({"room_id": room["id"], "time": _iso(now), "target_c": room["target_c"],
+                            "source": room.get("target_source") or "default", "reason": _target_reason(room)})
+        if changed:
+            self._record("/api/targets", {"targets": changed})
 
     def _record_boiler(self, seen: dict, now: datetime, reason: str) -> None:
         fields = {key: seen.get(key) for key in ("heat_demand", "user_mode", "setpoint_c", "indicator")}

@@ -67,12 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--nefit-port", type=int)
     p_run.add_argument("--p1-port", type=int)
     p_run.add_argument("--bridge-port", action="append", metavar="NAME=PORT", help="override a bridge's port")
+    p_run.add_argument("--bluez-socket", metavar="PATH",
+                       help="serve org.bluez on a private D-Bus listening here (DBUS_SYSTEM_BUS_ADDRESS=unix:path=PATH)")
+    p_run.add_argument("--bluez-bridge", action="append", metavar="NAME", default=[],
+                       help="with --bluez-socket: this bridge's valves are reached over the simulated BlueZ "
+                            "(by the product's Pi bridge), not served by the simulator")
     p_prov = sub.add_parser("provision", help="create the house's rooms and devices through the controller API")
     p_prov.add_argument("--api", required=True, help="controller API base URL, e.g. http://127.0.0.1:8000")
     p_prov.add_argument("--token", required=True, help="the service token")
     p_prov.add_argument("--house", help="house description (TOML)")
     p_prov.add_argument("--bridge-host", default="127.0.0.1", help="host the simulated bridges listen on")
     p_prov.add_argument("--bridge-port", action="append", metavar="NAME=PORT")
+    p_prov.add_argument("--pi-bridge", action="append", metavar="NAME", default=[],
+                        help="this bridge is the product's Pi bridge (kind pi), not a simulated one")
     p_prov.add_argument("--wait", type=float, default=60.0, metavar="S",
                         help="keep trying this long while the API is unreachable or failing (default 60)")
     p_bench = sub.add_parser("bench", help="run the control benchmark")
@@ -115,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
                              http_port=args.http_port or settings.sim_http_port,
                              nefit_port=args.nefit_port or settings.sim_nefit_port,
                              p1_port=args.p1_port or settings.sim_p1_port, bridge_ports=bridge_ports,
+                             bluez_socket=args.bluez_socket, bluez_bridges=frozenset(args.bluez_bridge),
                              bridge_token=settings.bridge_token)
         except OSError as exc:
             return _fail(f"cannot listen: {exc} (is another simulator running? choose other ports)")
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             return _fail(str(exc))
         live.run_forever()
         return 0
@@ -139,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             while True:
                 try:
                     report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports,
-                                       bridge_token=settings.bridge_token)
+                                       pi_bridges=frozenset(args.pi_bridge), bridge_token=settings.bridge_token)
                     break
                 except ApiUnavailable as exc:
                     if time.monotonic() >= deadline:
@@ -195,7 +203,7 @@ def _print_report(report: dict) -> None:
         ("discomfort (Kh/room)", "discomfort_kh_per_room"),
         ("occupied cold (Kh/room)", "occupied_cold_discomfort_kh_per_room"),
         ("occupied warm (Kh/room)", "occupied_warm_discomfort_kh_per_room"),
-        ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
+        ("baseline raised (K)", "raised_k"), ("gas (m³)", "gas_m3"), ("gas (kWh)", "gas_kwh"), ("  space heating (m³)", "gas_space_heating_m3"),
         ("  hot water (m³)", "gas_hot_water_m3"), ("gas vs baseline", "gas_ratio_vs_baseline"),
         ("bound at same comfort (m³)", "bound_gas_m3"), ("gap closed (%)", "gap_closed_pct"),
         ("boiler starts/day", "boiler_starts_per_day"), ("boiler starts/hour max", "boiler_starts_per_hour_max"),
@@ -206,13 +214,13 @@ def _print_report(report: dict) -> None:
         ("of which read-backs", "valve_reads_per_valve_per_day"), ("compute ratio", "compute_ratio"),
     ]
     names = list(report["controllers"])
-    print(f"{'':30}" + "".join(f"{n:>22}" for n in names))
+    print(f"{'':30}" + "".join(f"{n:>26}" for n in names))
     for label, key in rows:
         cells = []
         for n in names:
             value = report["controllers"][n].get(key)
-            cells.append(f"{value:>22.3g}" if isinstance(value, float) and key == "compute_ratio"
-                         else f"{'—' if value is None else value:>22}")
+            cells.append(f"{value:>26.3g}" if isinstance(value, float) and key == "compute_ratio"
+                         else f"{'—' if value is None else value:>26}")
         print(f"{label:30}" + "".join(cells))
     base = report["baseline"]
     print(f"{report['controller']}: {report['gas_m3']} m³ = {report['gas_ratio']} × the baseline's "

@@ -41,12 +41,12 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from dbus_fast import BusType, DBusError, Variant
+from dbus_fast import BusType, DBusError, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method
 
 from protocols import eq3
-from simulator.eq3_valve import FrameIgnored, SimulatedEq3Valve, ValveUnreachable
+from simulator.eq3_valve import FrameIgnored, NotPaired, SimulatedEq3Valve, ValveUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,11 @@ ERROR_NOT_READY = "org.bluez.Error.NotReady"
 ERROR_NOT_CONNECTED = "org.bluez.Error.NotConnected"
 ERROR_DOES_NOT_EXIST = "org.bluez.Error.DoesNotExist"
 ERROR_INVALID_ARGUMENTS = "org.bluez.Error.InvalidArguments"
+ERROR_AUTHENTICATION_FAILED = "org.bluez.Error.AuthenticationFailed"
+ERROR_AUTHENTICATION_CANCELED = "org.bluez.Error.AuthenticationCanceled"
+ERROR_ALREADY_EXISTS = "org.bluez.Error.AlreadyExists"
+#: A write to a valve that needs a bond: the ATT error Insufficient Authentication (0x05).
+INSUFFICIENT_AUTHENTICATION = "Operation failed with ATT error: 0x05"
 
 _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -92,9 +97,12 @@ def device_path(mac: str) -> str:
 class PrivateBus:
     """A ``dbus-daemon`` of our own, configured like a system bus that lets anyone own any name."""
 
-    def __init__(self):
+    def __init__(self, socket_path: str | None = None):
         self._dir = tempfile.mkdtemp(prefix="sim-dbus-")
-        socket_path = os.path.join(self._dir, "system_bus_socket")
+        if socket_path is None:
+            socket_path = os.path.join(self._dir, "system_bus_socket")
+        elif os.path.exists(socket_path):
+            os.unlink(socket_path)  # left by a simulator that was killed
         config = os.path.join(self._dir, "bus.conf")
         with open(config, "w") as f:
             f.write(_BUS_CONFIG.format(socket=socket_path))
@@ -151,6 +159,7 @@ class Adapter(ServiceInterface):
         self.discovering = False
         self.emit_properties_changed({"Discovering": False})
         self.bluez.discovery_stopped()
+        self.bluez._unstick("discovery stopped and started again")
 
     @method()
     def SetDiscoveryFilter(self, properties: "a{sv}"):  # noqa: F821, N802
@@ -204,6 +213,44 @@ class Adapter(ServiceInterface):
     @dbus_property(access=PropertyAccess.READ)
     def UUIDs(self) -> "as":  # noqa: F821, N802
         return []
+
+
+class AgentManager(ServiceInterface):
+    """``org.bluez.AgentManager1`` on ``/org/bluez``: the agent answers passkey requests while pairing."""
+
+    def __init__(self, bluez: "SimulatedBlueZ"):
+        super().__init__("org.bluez.AgentManager1")
+        self.bluez = bluez
+        #: (bus name, object path, capability) of each registered agent; the default one first.
+        self.agents: list[tuple[str, str, str]] = []
+
+    @method()
+    def RegisterAgent(self, agent: "o", capability: "s"):  # noqa: F821, N802
+        sender = self.bluez.current_sender
+        if any(a[0] == sender and a[1] == agent for a in self.agents):
+            raise DBusError(ERROR_ALREADY_EXISTS, "Already Exists")
+        if capability not in ("", "DisplayOnly", "DisplayYesNo", "KeyboardOnly", "NoInputNoOutput",
+                              "KeyboardDisplay"):
+            raise DBusError(ERROR_INVALID_ARGUMENTS, "Invalid Arguments")
+        self.agents.append((sender, agent, capability or "KeyboardDisplay"))
+
+    @method()
+    def UnregisterAgent(self, agent: "o"):  # noqa: F821, N802
+        sender = self.bluez.current_sender
+        before = len(self.agents)
+        self.agents = [a for a in self.agents if not (a[0] == sender and a[1] == agent)]
+        if len(self.agents) == before:
+            raise DBusError(ERROR_DOES_NOT_EXIST, "Does Not Exist")
+
+    @method()
+    def RequestDefaultAgent(self, agent: "o"):  # noqa: F821, N802
+        sender = self.bluez.current_sender
+        for entry in self.agents:
+            if entry[0] == sender and entry[1] == agent:
+                self.agents.remove(entry)
+                self.agents.insert(0, entry)
+                return
+        raise DBusError(ERROR_DOES_NOT_EXIST, "Does Not Exist")
 
 
 class Device(ServiceInterface):
@@ -428,6 +475,8 @@ class SimulatedBlueZ:
         self.valves = {mac.upper(): valve for mac, valve in valves.items()}
         self.now = now
         self.adapter = Adapter(self)
+        self.agent_manager = AgentManager(self)
+        self.current_sender: str | None = None
         self.devices: dict[str, Device] = {}
         self._gatt: dict[str, tuple[str, GattService, GattCharacteristic, GattCharacteristic]] = {}
         self._bus: MessageBus | None = None
@@ -436,6 +485,12 @@ class SimulatedBlueZ:
         #: Counters for tests and /_sim/state.
         self.connects = 0
         self.writes = 0
+        self.stuck = False
+        self.stuck_since = 0.0
+        #: How the last stuck spell ended and after how many wall seconds (for tests and /_sim/state).
+        self.unstuck_by: str | None = None
+        self.unstuck_after_s: float | None = None
+        self.pending_faults = {"connect_failures": 0, "in_progress": 0, "drop_mid_command": 0}
         self._valve_adverts: asyncio.Future | None = None
 
     # -- lifecycle
@@ -469,6 +524,15 @@ class SimulatedBlueZ:
     async def _connect_bus(self) -> None:
         bus = MessageBus(bus_address=self.bus_address, bus_type=BusType.SYSTEM)
         await bus.connect()
+
+        def remember_sender(message):
+            # Agents are per client (bus name), as bluetoothd keeps them.
+            if message.message_type == MessageType.METHOD_CALL:
+                self.current_sender = message.sender
+            return None
+
+        bus.add_message_handler(remember_sender)
+        bus.export("/org/bluez", self.agent_manager)
         bus.export(ADAPTER_PATH, self.adapter)
         await bus.request_name("org.bluez")
         self._bus = bus
@@ -479,6 +543,8 @@ class SimulatedBlueZ:
             return
 
         async def close() -> None:
+            if self._valve_adverts is not None:
+                self._valve_adverts.cancel()
             if self._bus is not None:
                 self._bus.disconnect()
                 await self._bus.wait_for_disconnect()
@@ -499,6 +565,16 @@ class SimulatedBlueZ:
             return fn(*args)
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
+    def state(self) -> dict:
+        """For ``/_sim/state``: the adapter, the devices known, and the valve connections so far."""
+        return {"address": self.bus_address, "powered": self.adapter.powered,
+                "discovering": self.adapter.discovering, "devices": len(self.devices),
+                "connected": sorted(mac for mac, d in self.devices.items() if d.connected),
+                "valves": sorted(self.valves), "connects": self.connects, "writes": self.writes,
+                "stuck": self.stuck, "unstuck_by": self.unstuck_by,
+                "unstuck_after_s": round(self.unstuck_after_s, 2) if self.unstuck_after_s is not None else None,
+                "faults": dict(self.pending_faults)}
 
     # -- the radio
 
@@ -522,6 +598,9 @@ class SimulatedBlueZ:
         device = self.devices.get(mac)
         if device is None:
             device = Device(self, mac, name)
+            valve = self.valves.get(mac)
+            # A bonded valve is known to bluetoothd from its stored keys.
+            device.paired = bool(valve is not None and valve.needs_pin and valve.paired_with(ADAPTER_ADDRESS))
             device.rssi = rssi
             device.service_data = service_data
             device.manufacturer_data = manufacturer_data
@@ -531,11 +610,42 @@ class SimulatedBlueZ:
         device.heard(rssi, service_data, manufacturer_data)
 
     def hears(self) -> bool:
-        """Whether the adapter passes advertisements on (the fault slice makes it stop)."""
-        return True
+        """Whether the adapter passes advertisements on: not while it is stuck."""
+        return not self.stuck
+
+    # -- faults on demand (POST /_sim/faults {"adapter": …})
+
+    def set_stuck(self) -> None:
+        """The adapter's known failure: discovery still reported on, nothing heard, until discovery is
+        stopped and started again or the adapter is powered off and on."""
+        self.stuck = True
+        self.stuck_since = time.monotonic()
+
+    def _unstick(self, how: str) -> None:
+        if self.stuck:
+            self.stuck = False
+            self.unstuck_after_s = time.monotonic() - self.stuck_since
+            self.unstuck_by = how
+            log.info("simulated adapter: no longer stuck (%s after %.1f s)", how, self.unstuck_after_s)
+
+    def add_faults(self, connect_failures: int = 0, in_progress: int = 0, drop_mid_command: int = 0) -> None:
+        self.pending_faults["connect_failures"] += connect_failures
+        self.pending_faults["in_progress"] += in_progress
+        self.pending_faults["drop_mid_command"] += drop_mid_command
+
+    def clear_faults(self) -> None:
+        self.stuck = False
+        self.pending_faults = {"connect_failures": 0, "in_progress": 0, "drop_mid_command": 0}
 
     def fault_before(self, operation: str) -> None:
-        """A hook for faults on demand: raise a DBusError to fail ``operation``."""
+        """Faults on demand, each used once: a failing Connect, an InProgress answer."""
+        faults = self.pending_faults
+        if operation == "connect" and faults["in_progress"] > 0:
+            faults["in_progress"] -= 1
+            raise DBusError(ERROR_IN_PROGRESS, "In Progress")
+        if operation == "connect" and faults["connect_failures"] > 0:
+            faults["connect_failures"] -= 1
+            raise DBusError(ERROR_FAILED, "le-connection-abort-by-local")
 
     def discovery_started(self) -> None:
         """Valves in range are heard too: an eQ-3 advertises its name about every second while idle,
@@ -561,6 +671,7 @@ class SimulatedBlueZ:
         self.adapter.powered = powered
         changed = {"Powered": powered}
         if not powered:
+            self._unstick("adapter powered off and on")
             for device in list(self.devices.values()):
                 if device.connected:
                     self.disconnect(device)
@@ -639,11 +750,42 @@ class SimulatedBlueZ:
             device.emit_properties_changed({"Connected": False, "ServicesResolved": False})
 
     async def pair(self, device: Device) -> None:
+        """Pairing as bluetoothd does it with an eQ-3: passkey entry, the passkey from the default agent."""
+        agents = list(self.agent_manager.agents)
         if not device.connected:
             await self.connect(device)
-        if not device.paired:
-            device.paired = True
-            device.emit_properties_changed({"Paired": True})
+        valve = self.valves.get(device.mac)
+        if valve is None:
+            raise DBusError(ERROR_FAILED, "le-connection-abort-by-local")
+        if valve.paired_with(ADAPTER_ADDRESS):
+            if valve.needs_pin and not device.paired:
+                self._set_paired(device, True)
+            elif not valve.needs_pin:
+                raise DBusError(ERROR_FAILED, "Pairing not needed")  # older firmware: nothing to bond
+            return
+        if not agents or agents[0][2] in ("NoInputNoOutput", "DisplayOnly"):
+            # Nobody can type the valve's PIN: bluetoothd gives up as the valve asks for passkey entry.
+            raise DBusError(ERROR_AUTHENTICATION_FAILED, "Authentication Failed")
+        sender, path, _ = agents[0]
+        reply = await self._bus.call(Message(destination=sender, path=path, interface="org.bluez.Agent1",
+                                             member="RequestPasskey", signature="o", body=[device.path]))
+        if reply.message_type == MessageType.ERROR:
+            raise DBusError(ERROR_AUTHENTICATION_CANCELED, "Authentication Canceled")
+        passkey = f"{int(reply.body[0]):06d}"
+        try:
+            accepted = valve.pair(ADAPTER_ADDRESS, passkey)
+        except ValveUnreachable:
+            self.disconnect(device)
+            raise DBusError(ERROR_FAILED, "Software caused connection abort") from None
+        if not accepted:
+            # A wrong passkey: the valve ends the connection, as the real one does.
+            self.disconnect(device)
+            raise DBusError(ERROR_AUTHENTICATION_FAILED, "Authentication Failed")
+        self._set_paired(device, True)
+
+    def _set_paired(self, device: Device, paired: bool) -> None:
+        device.paired = paired
+        device.emit_properties_changed({"Paired": paired, "Bonded": paired})
 
     async def write(self, device: Device, frame: bytes) -> None:
         if not device.connected or device.mac not in self._gatt:
@@ -651,8 +793,20 @@ class SimulatedBlueZ:
         self.fault_before("write")
         valve = self.valves[device.mac]
         self.writes += 1
+        if self.pending_faults["drop_mid_command"] > 0:
+            # The valve takes the write and drops the link before it answers: the command may have
+            # been carried out, and nobody is told what the valve now does.
+            self.pending_faults["drop_mid_command"] -= 1
+            try:
+                valve.handle_command(frame, self.now(), ADAPTER_ADDRESS)
+            except (NotPaired, FrameIgnored, ValveUnreachable):
+                pass
+            self.disconnect(device)
+            return
         try:
-            answer = valve.handle_command(frame, self.now())
+            answer = valve.handle_command(frame, self.now(), ADAPTER_ADDRESS)
+        except NotPaired:
+            raise DBusError(ERROR_FAILED, INSUFFICIENT_AUTHENTICATION) from None
         except FrameIgnored:
             return  # the valve ignores it: no notification
         except ValveUnreachable:

@@ -15,6 +15,7 @@ http-server relays: paths under ``/heatingCircuits/hc1/...``, the
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 
@@ -27,6 +28,30 @@ from simulator.schedule import MINUTES_PER_WEEK, WeekSchedule
 SETPOINT_MIN_C, SETPOINT_MAX_C = 5.0, 30.0
 #: Time constant with which the burner closes the gap to the supply setpoint.
 LOOP_RESPONSE_S = 300.0
+#: The lowest return temperature the mixed radiator water can reach (°C): no radiator cools its
+#: water below a heated room's air.
+MIN_RETURN_C = 15.0
+
+#: Condensing efficiency on the upper heating value against the return water temperature and the
+#: firing rate: Lochinvar's published curve for its Knight XL condensing boiler, as tabulated by
+#: the Modelica Buildings Library (lbl-srg/modelica-buildings,
+#: Buildings/Fluid/Boilers/Data/Lochinvar/KnightXL.mo; source lochinvar.com "Knight XL
+#: efficiency curve"). Rows: firing rate (share of the maximum power); columns: return °C.
+EFFICIENCY_RETURN_C = np.array([21.08, 26.64, 32.19, 37.74, 43.27, 48.86, 54.39, 59.95, 65.51, 71.07])
+EFFICIENCY_FIRING = np.array([0.1, 0.5, 1.0])
+EFFICIENCY_TABLE = np.array([
+    [0.988, 0.981, 0.972, 0.958, 0.940, 0.915, 0.893, 0.877, 0.871, 0.869],
+    [0.982, 0.975, 0.966, 0.953, 0.934, 0.910, 0.890, 0.876, 0.870, 0.869],
+    [0.977, 0.970, 0.961, 0.947, 0.927, 0.904, 0.887, 0.875, 0.869, 0.868],
+])
+
+
+def condensing_efficiency(return_c: float, firing: float) -> float:
+    """Heat out over gas in (upper heating value) at this return temperature and firing rate,
+    interpolated linearly in the manufacturer's table and held at its edges."""
+    firing = min(max(firing, EFFICIENCY_FIRING[0]), EFFICIENCY_FIRING[-1])
+    by_firing = [np.interp(return_c, EFFICIENCY_RETURN_C, row) for row in EFFICIENCY_TABLE]
+    return float(np.interp(firing, EFFICIENCY_FIRING, by_firing))
 
 
 class BoilerRejected(ValueError):
@@ -57,6 +82,8 @@ class GasBooks:
     heat_hw_j: float = 0.0
     starts: int = 0
     burn_lengths_s: list[float] = field(default_factory=list)
+    #: Σ burner heat × return temperature (J·°C): over heat_ch_j, the burner-weighted return.
+    return_heat_j_c: float = 0.0
 
 
 class NefitBoiler:
@@ -82,6 +109,9 @@ class NefitBoiler:
         self.in_house_temp_c = 20.0
         self.outdoor_temp_c = 5.0
         self.supply_temp_c = 30.0
+        self.return_temp_c = 30.0
+        #: The room control's integral part (K of supply temperature), kept between burns.
+        self._integral_k = 0.0
         self.week_minute = 0
         self.books = GasBooks()
         self._burn_s = 0.0
@@ -97,6 +127,17 @@ class NefitBoiler:
         if self.override_on:
             return self.override_temp_c
         return float(self.clock_program.table[week_minute])
+
+    def raise_comfort(self, raise_k: float) -> None:
+        """Turn the clock program's comfort periods (every value above its lowest) up by ``raise_k``,
+        as a household does at the thermostat when rooms are cold."""
+        points = self.clock_program.points
+        if not points or raise_k == 0:
+            return
+        low = min(p.value for p in points)
+        raised = tuple(dataclasses.replace(p, value=min(SETPOINT_MAX_C, p.value + raise_k)) if p.value > low else p
+                       for p in points)
+        self.clock_program = WeekSchedule(raised, self.clock_program.default)
 
     def program_setpoint_c(self, week_minute: int | None = None) -> float:
         """What the boiler's own clock program asks for now (whatever the user mode)."""
@@ -139,6 +180,19 @@ class NefitBoiler:
         value = mild + (cold - mild) * (15.0 - outdoor_c) / 25.0
         return float(np.clip(value, min(cold, mild), max(cold, mild)))
 
+    def room_supply_c(self, setpoint_c: float, sensor_c: float, dt_s: float) -> float:
+        """Room control: the supply temperature from how far the room is below its setpoint, a PI
+        law between the lowest and highest supply temperature. The further below, the hotter the
+        water; the integral part finds the supply temperature the weather needs."""
+        spec = self.spec
+        error = setpoint_c - sensor_c
+        span = spec.supply_max_c - spec.supply_min_c
+        if self.demand:
+            self._integral_k = float(np.clip(self._integral_k + spec.room_gain_k_per_k * error * dt_s
+                                             / spec.room_integral_s, 0.0, span))
+        return float(np.clip(spec.supply_min_c + spec.room_gain_k_per_k * error + self._integral_k,
+                             spec.supply_min_c, spec.supply_max_c))
+
     def control(self, dt_s: float, week_minute: int, sensor_c: float, outdoor_c: float, loop_c: float,
                 rad_c: np.ndarray, flow_w_per_k: np.ndarray) -> BoilerStep:
         """Decide pump, burner and hot water for the next ``dt_s`` seconds and book the gas.
@@ -162,7 +216,8 @@ class NefitBoiler:
                 self.demand = True
             elif sensor_c > setpoint + half:
                 self.demand = False
-            self.supply_temp_c = self.supply_setpoint_c(outdoor_c)
+            self.supply_temp_c = (self.room_supply_c(setpoint, sensor_c, dt_s) if self.spec.control == "room"
+                                  else self.supply_setpoint_c(outdoor_c))
             hot_water = bool(self.hot_water_table[week_minute])
             spec = self.spec
             pump_on = self.demand and not hot_water
@@ -195,8 +250,16 @@ class NefitBoiler:
                     self._end_burn()
                 self.indicator = "off"
             books = self.books
-            books.heat_ch_j += burner_w * dt_s
-            books.gas_ch_j += burner_w * dt_s / spec.efficiency
+            if burner_w > 0:
+                # Each radiator cools its share of the water by 2·(loop − radiator) (its mean lies
+                # halfway between supply and return); the boiler gets the flow-weighted mix.
+                flow = float(flow_w_per_k.sum())
+                mixed = (loop_c - 2.0 * float(flow_w_per_k @ (loop_c - rad_c)) / flow) if flow > 0 else loop_c
+                self.return_temp_c = max(MIN_RETURN_C, min(loop_c, mixed))
+                efficiency = condensing_efficiency(self.return_temp_c, burner_w / (spec.power_max_kw * 1000.0))
+                books.heat_ch_j += burner_w * dt_s
+                books.gas_ch_j += burner_w * dt_s / efficiency
+                books.return_heat_j_c += burner_w * dt_s * self.return_temp_c
             books.heat_hw_j += hot_water_w * dt_s
             books.gas_hw_j += hot_water_w * dt_s / spec.efficiency
             return BoilerStep(pump_on=pump_on, burner_w=burner_w, hot_water_w=hot_water_w, indicator=self.indicator)

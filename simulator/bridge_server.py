@@ -15,27 +15,44 @@ from datetime import datetime, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from simulator.eq3_valve import FrameIgnored, SimulatedEq3Valve, ValveUnreachable
+from simulator.eq3_valve import FrameIgnored, NotPaired as ValveNotPaired, SimulatedEq3Valve, ValveUnreachable
 from thermostat_reader.valve_bridge.core import BridgeCore
 from thermostat_reader.valve_bridge.http_server import ContractHttpServer
-from thermostat_reader.valve_bridge.transport import BluetoothTimeout
+from thermostat_reader.valve_bridge.transport import BluetoothTimeout, NotPaired, WrongPin
 
 
 class SimulatedValveTransport:
-    """ValveTransport to simulated valves: a valve that ignores a frame or is unreachable is a timeout."""
+    """ValveTransport to simulated valves: a valve that ignores a frame or is unreachable is a timeout.
 
-    def __init__(self, valves: dict[str, SimulatedEq3Valve], now: Callable[[], datetime]):
+    ``central`` names this bridge's radio to the valves (their bonds are per central).
+    """
+
+    def __init__(self, valves: dict[str, SimulatedEq3Valve], now: Callable[[], datetime], central: str = "bridge"):
         self.valves = {mac.upper(): valve for mac, valve in valves.items()}
         self.now = now
+        self.central = central
 
-    def exchange(self, mac: str, frame: bytes, timeout_s: float) -> bytes:
+    def _valve(self, mac: str) -> SimulatedEq3Valve:
         valve = self.valves.get(mac.upper())
         if valve is None:
             raise BluetoothTimeout(f"no simulated valve {mac} in range")
+        return valve
+
+    def exchange(self, mac: str, frame: bytes, timeout_s: float) -> bytes:
         try:
-            return valve.handle_command(frame, self.now())
+            return self._valve(mac).handle_command(frame, self.now(), self.central)
+        except ValveNotPaired as exc:
+            raise NotPaired(str(exc)) from exc
         except (ValveUnreachable, FrameIgnored) as exc:
             raise BluetoothTimeout(str(exc)) from exc
+
+    def pair(self, mac: str, pin: str, timeout_s: float) -> None:
+        try:
+            paired = self._valve(mac).pair(self.central, pin)
+        except ValveUnreachable as exc:
+            raise BluetoothTimeout(str(exc)) from exc
+        if not paired:
+            raise WrongPin(f"valve {mac} refused the passkey")
 
 
 class SimulatedBridgeServer:
@@ -54,11 +71,12 @@ class SimulatedBridgeServer:
         now: Callable[[], datetime] | None = None,
         zone: str | ZoneInfo = "Europe/Amsterdam",
         timeout_s: float = 10.0,
+        central: str = "bridge",
         token: str,
     ):
         now = now or (lambda: datetime.now(timezone.utc))
         self.valves = valves
-        self.transport = SimulatedValveTransport(valves, now)
+        self.transport = SimulatedValveTransport(valves, now, central)
         self.core = BridgeCore(list(valves), self.transport, kind="simulated", now=now,
                                zone=zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone), timeout_s=timeout_s)
         self.server = ContractHttpServer(self.core, host, port, token=token)

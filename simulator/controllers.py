@@ -15,19 +15,46 @@ from datetime import datetime
 from onoff.sim import Controller, ControlOutput, ValveSetting  # noqa: F401  (re-exported for the simulator)
 
 
-class SingleThermostat:
-    """The baseline: a house without smart valves.
+def comfort_c(room) -> float:
+    """A room's comfort temperature: the highest of its schedule (its default without one)."""
+    return max((p.value for p in room.schedule), default=room.default_temp_c)
 
-    Every radiator stays open; the boiler's own living-room thermostat runs
-    its clock program with its hysteresis. The controller only has to leave
-    things alone after opening each valve once.
+
+def _valve_step(value: float) -> float:
+    return min(30.0, max(5.0, round(value * 2.0) / 2.0))
+
+
+class SingleThermostat:
+    """The baseline: the house before this product.
+
+    The boiler's own room thermostat in its room (the living room) runs its
+    clock program; every other radiator has a thermostatic radiator valve set
+    to that room's comfort temperature (the eQ-3 in manual mode is one: it
+    throttles on its own air temperature), the thermostat's room has none (its
+    valves stay open) and a radiator without a valve (the hall) is open.
+    ``raise_k`` is what a household does when rooms are cold: the thermostat's
+    comfort periods and every TRV turned up by that much. Once every valve
+    holds its setting the house runs by itself (``idle``).
     """
 
     name = "single-thermostat"
 
-    def __init__(self) -> None:
-        self._opened: set[str] = set()
-        #: True once every valve is open: from then on the house runs by itself
+    def __init__(self, house=None, raise_k: float = 0.0) -> None:
+        if house is None:
+            from simulator.house import load_house
+
+            house = load_house()
+        self.raise_k = float(raise_k)
+        #: The boiler's clock program's comfort periods are raised by this much (the runner applies it).
+        self.clock_program_raise_k = self.raise_k
+        thermostat_room = house.boiler.clock_program_room
+        self.settings: dict[str, float] = {}
+        for room in house.rooms:
+            for valve in room.valves:
+                self.settings[valve.mac.upper()] = (30.0 if room.key == thermostat_room
+                                                    else _valve_step(comfort_c(room) + self.raise_k))
+        self._done: set[str] = set()
+        #: True once every valve holds its setting: from then on the house runs by itself
         #: and the benchmark need not build a status for this controller.
         self.idle = False
 
@@ -35,11 +62,13 @@ class SingleThermostat:
         valves = {}
         for room in status["rooms"]:
             for valve in room["valves"]:
+                mac = valve["mac"].upper()
+                target = self.settings.get(mac, 30.0)
                 state = valve.get("state")
-                if valve["mac"] not in self._opened and not (state and state["mode"] == "manual"
-                                                             and state["target_c"] >= 30.0):
-                    valves[valve["mac"]] = ValveSetting("manual", 30.0)
-                self._opened.add(valve["mac"])
+                if mac not in self._done and not (state and state["mode"] == "manual"
+                                                  and state["target_c"] == target):
+                    valves[mac] = ValveSetting("manual", target)
+                self._done.add(mac)
         self.idle = not valves
         return ControlOutput(valves=valves, boiler_heat=None)
 
@@ -64,10 +93,11 @@ def controller_names() -> list[str]:
     return names + [n for n in onoff_names() if n not in names]
 
 
-def make_controller(name: str) -> Controller:
-    """The controller called ``name``; ``KeyError`` naming the known ones if there is none."""
+def make_controller(name: str, house=None) -> Controller:
+    """The controller called ``name`` (for ``house``, the default house if None); ``KeyError``
+    naming the known ones if there is none."""
     if name in BUILTIN:
-        return BUILTIN[name]()
+        return BUILTIN[name](house)
     if name == DEFAULT:
         name = default_strategy()
     from onoff.sim import make_controller as make_onoff

@@ -26,6 +26,13 @@ Model of the valve's own thermostat (simple on purpose):
   user manual, "Window-open function"; flag: Heckie75/eQ-3-radiator-thermostat
   eq-3-radiator-thermostat-api.md, "Status notification", bit 0x10);
 - low battery is flag 0x80 of every status (same source); ``battery_low``;
+- pairing: firmware 1.48 and later accept commands only from a central bonded
+  with the 6-digit PIN the valve shows on its display (Bluetooth passkey entry;
+  Home Assistant's eq3btsmart integration documents it, and users report
+  commands failing after a firmware update until they pair); ``version``
+  (default "1.46") and ``pin``; older firmware needs no pairing. Bonds are kept
+  per central (the Pi's adapter, an ESP32 bridge) and survive the central's
+  restarts, as the valve's and BlueZ's/NimBLE's stored bonds do;
 - firmware: ``firmware="old"`` answers with the short 6-byte status (10 with an
   away end) that firmware before 1.20 sends, without the window-open, comfort,
   eco and offset settings; ``"new"`` appends them (15 bytes). Both carry the
@@ -48,12 +55,28 @@ take the same lock.
 from __future__ import annotations
 
 import threading
+import zlib
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from protocols import eq3
 
 BOOST_S = 300.0
+#: The first firmware that needs a PIN before it accepts commands.
+PIN_FROM_VERSION = (1, 48)
+
+
+def valve_pin(mac: str) -> str:
+    """The PIN a simulated valve shows when none is given: fixed per MAC, so a restarted house shows the same."""
+    return f"{zlib.crc32(mac.upper().encode()) % 1_000_000:06d}"
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    try:
+        major, minor = (int(part) for part in str(text).split("."))
+    except ValueError:
+        raise ValueError(f"firmware version must look like 1.48, not {text!r}") from None
+    return major, minor
 # The factory program (see the module docstring): (until minute, °C) for every day.
 FACTORY_DAY: tuple[tuple[int, float], ...] = ((360, 17.0), (540, 21.0), (1020, 17.0), (1380, 21.0), (1440, 17.0))
 
@@ -84,12 +107,18 @@ class ValveUnreachable(SimulatedValveError):
     """The valve cannot be reached now (out of range, flat battery, forced by a test)."""
 
 
+class NotPaired(SimulatedValveError):
+    """The valve needs a PIN and this central is not bonded with it: it refuses the write."""
+
+
 class SimulatedEq3Valve:
     def __init__(
         self,
         mac: str,
         *,
         firmware: str = "new",
+        version: str = "1.46",
+        pin: str | None = None,
         battery_low: bool = False,
         zone: str | ZoneInfo = "Europe/Amsterdam",
         target_c: float = 20.0,
@@ -113,6 +142,13 @@ class SimulatedEq3Valve:
         eq3.temp_to_byte(target_c)
         self.mac = mac.upper()
         self.firmware = firmware
+        self.version = version
+        self.needs_pin = parse_version(version) >= PIN_FROM_VERSION
+        self.pin = pin or valve_pin(self.mac)
+        if len(self.pin) != 6 or not self.pin.isdigit():
+            raise ValueError(f"pin must be 6 digits, not {self.pin!r}")
+        #: The centrals (adapter addresses, bridge names) bonded with this valve.
+        self.bonds: set[str] = set()
         self.low_battery = battery_low
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
         self.manual = mode == "manual"
@@ -211,15 +247,32 @@ class SimulatedEq3Valve:
 
     # --- the radio side ---
 
-    def handle_command(self, frame: bytes, now: datetime) -> bytes:
-        """Carry out one written frame and return the notification the real valve sends.
+    def pair(self, central: str, pin: str) -> bool:
+        """Passkey entry from ``central`` with ``pin``: True (bonded) when it is the PIN on the display.
+        Older firmware needs no PIN and bonds with any."""
+        with self._lock:
+            if self.unreachable:
+                raise ValveUnreachable(f"valve {self.mac} is unreachable")
+            if self.needs_pin and pin != self.pin:
+                return False
+            self.bonds.add(central)
+            return True
+
+    def paired_with(self, central: str | None) -> bool:
+        return not self.needs_pin or central in self.bonds
+
+    def handle_command(self, frame: bytes, now: datetime, central: str | None = None) -> bytes:
+        """Carry out one written frame from ``central`` and return the notification the real valve sends.
 
         Raises ValveUnreachable when the valve is unreachable (or told to fail),
-        FrameIgnored for frames a real valve ignores; neither changes anything.
+        FrameIgnored for frames a real valve ignores, NotPaired when the valve needs
+        a PIN and ``central`` is not bonded; none of them changes anything.
         """
         with self._lock:
             if self.unreachable:
                 raise ValveUnreachable(f"valve {self.mac} is unreachable")
+            if not self.paired_with(central):
+                raise NotPaired(f"valve {self.mac} (firmware {self.version}) is not paired with {central}")
             if self._fail_next > 0:
                 self._fail_next -= 1
                 raise ValveUnreachable(f"valve {self.mac} did not answer (forced)")

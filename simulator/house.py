@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from simulator.eq3_valve import parse_version
+
 DEFAULT_HOUSE = Path(__file__).with_name("houses") / "default.toml"
 
 #: ISO 13790 (Table 12) mass classes: effective mass area per floor area and
@@ -62,6 +64,8 @@ class Valve:
     name: str
     power_w: float
     bridge: str
+    #: The valve's firmware version: 1.48 and later must be paired with the PIN on their display.
+    firmware: str = "1.46"
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,13 @@ class Boiler:
     gas_meter_start_m3: float
     meter_id: str
     hot_water: tuple[tuple[int, int, int], ...]  # (weekday, start minute, minutes)
+    #: "room": the supply temperature from the room's deviation below its setpoint (the Nefit's
+    #: room control); "weather": from the heating curve.
+    control: str = "room"
+    supply_min_c: float = 30.0
+    supply_max_c: float = 75.0
+    room_gain_k_per_k: float = 10.0
+    room_integral_s: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -268,8 +279,13 @@ def parse_house(data: dict) -> House:
             bridge = valve.get("bridge")
             if bridge not in bridges:
                 raise HouseError(f"{vwhere}.bridge: {bridge!r} is not one of the [bridges] ({', '.join(bridges)})")
+            firmware = str(valve.get("firmware", "1.46"))
+            try:
+                parse_version(firmware)
+            except ValueError as exc:
+                raise HouseError(f"{vwhere}.firmware: {exc}") from None
             valves.append(Valve(mac=v_mac, name=str(valve.get("name") or v_mac), bridge=bridge,
-                                power_w=_number(valve, "power_w", vwhere, low=50, high=10000)))
+                                power_w=_number(valve, "power_w", vwhere, low=50, high=10000), firmware=firmware))
         rooms.append(Room(
             key=key,
             name=str(table.get("name") or key),
@@ -322,7 +338,16 @@ def parse_house(data: dict) -> House:
         gas_meter_start_m3=_number(b, "gas_meter_start_m3", "boiler", 0.0, high=1e6),
         meter_id=str(b.get("meter_id", "4730303339303031")),
         hot_water=tuple(sorted(draws)),
+        control=str(b.get("control", "room")),
+        supply_min_c=_number(b, "supply_min_c", "boiler", 30.0, low=20, high=90),
+        supply_max_c=_number(b, "supply_max_c", "boiler", 75.0, low=25, high=90),
+        room_gain_k_per_k=_number(b, "room_gain_k_per_k", "boiler", 10.0, low=0.5, high=100),
+        room_integral_s=_number(b, "room_integral_s", "boiler", 1800.0, low=60, high=86400),
     )
+    if boiler.control not in ("room", "weather"):
+        raise HouseError(f"boiler.control: {boiler.control!r}: expected \"room\" or \"weather\"")
+    if boiler.supply_min_c >= boiler.supply_max_c:
+        raise HouseError("boiler.supply_min_c: not below supply_max_c")
     if boiler.power_min_kw > boiler.power_max_kw:
         raise HouseError("boiler.power_min_kw: above power_max_kw")
     env = data.get("envelope") or {}

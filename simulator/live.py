@@ -80,7 +80,7 @@ class FaultRequestError(Exception):
 
 
 #: The device kinds ``POST /_sim/faults`` knows, each handled by ``LiveHouse._<kind>_fault``.
-FAULT_KINDS = ("valve", "bridge", "thermometer", "boiler")
+FAULT_KINDS = ("valve", "bridge", "thermometer", "boiler", "adapter")
 
 
 def _only_keys(body: dict, allowed: set[str], prefix: str = "") -> None:
@@ -106,7 +106,8 @@ class LiveHouse:
 
     def __init__(self, house: House, clock: Clock, *, host: str = "127.0.0.1", http_port: int = 8090,
                  nefit_port: int = 3000, p1_port: int = 2323, bridge_ports: dict[str, int] | None = None,
-                 log_every_s: float = 3600.0, warmup_days: float = 2.0, bridge_token: str):
+                 log_every_s: float = 3600.0, warmup_days: float = 2.0, bluez_socket: str | None = None,
+                 bluez_bridges: frozenset[str] = frozenset(), bridge_token: str):
         self.house = house
         self.clock = clock
         # The house has lived before the demo starts: its walls and rooms hold the warmth of
@@ -125,11 +126,25 @@ class LiveHouse:
         self.log_every_s = log_every_s
         self._next_log = self.sim.now
         self.bridges: dict[str, SimulatedBridgeServer] = {}
+        #: BlueZ on a private bus (simulator.bluez): the thermometers' advertisements, and the valves of
+        #: ``bluez_bridges`` (the Pi's range), which the product's own Pi bridge drives over it.
+        self.bus = self.bluez = None
+        unknown = set(bluez_bridges) - set(house.bridges)
+        if unknown:
+            raise ValueError(f"--bluez-bridge {', '.join(sorted(unknown))}: the house has no such bridge")
+        if bluez_socket is not None:
+            from simulator.bluez import PrivateBus, SimulatedBlueZ
+
+            self.bus = PrivateBus(bluez_socket)
+            self.bluez = SimulatedBlueZ(self.bus.address, {v.mac: self.sim.valves[v.mac] for _, v in house.valves
+                                                           if v.bridge in bluez_bridges}, clock.now)
         for name, bridge in house.bridges.items():
+            if self.bluez is not None and name in bluez_bridges:
+                continue
             valves = {v.mac: self.sim.valves[v.mac] for _, v in house.valves if v.bridge == name}
             port = (bridge_ports or {}).get(name, bridge.port)
             self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone,
-                                                       token=bridge_token)
+                                                       central=name, token=bridge_token)
         self.nefit = NefitServer(self.sim.boiler, host, nefit_port)
         self.p1 = P1Server(self.meter_values, host, p1_port)
         self.http = ThreadingHTTPServer((host, http_port), self._handler())
@@ -162,7 +177,10 @@ class LiveHouse:
             advert = advertiser.poll(target, float(air[i]), float(humidity[i]), min_interval)
             # A silent thermometer keeps measuring (its clock and readings go on); only the radio is quiet.
             if advert is not None and advertiser.mac not in self.silent_thermometers:
-                self.hub.publish((json.dumps(advert.as_json()) + "\n").encode())
+                line = (json.dumps(advert.as_json()) + "\n").encode()
+                self.hub.publish(line)
+                if self.bluez is not None:
+                    self.bluez.advertise_line(line)
 
     def _log_summary(self) -> None:
         sim = self.sim
@@ -200,7 +218,9 @@ class LiveHouse:
                     "target_c": status.target_temp_c,
                     "away_until": status.away_until.isoformat(timespec="minutes") if status.away_until else None,
                     "firmware": valve.firmware, "window_open": status.window_open,
-                    "low_battery": status.low_battery}
+                    "low_battery": status.low_battery, "version": valve.version,
+                    # What the valve's display shows while pairing; null when its firmware needs none.
+                    "pin": valve.pin if valve.needs_pin else None, "bonded_with": sorted(valve.bonds)}
             boiler = sim.boiler
             return {
                 "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -220,6 +240,7 @@ class LiveHouse:
                 "gas_m3": round(sim.boiler.gas_m3, 3),
                 "energy": sim.energy_balance(),
                 "faults": self.faults(),
+                **({"bluez": self.bluez.state()} if self.bluez is not None else {}),
             }
 
     # -- faults on demand ------------------------------------------------------------------
@@ -231,6 +252,7 @@ class LiveHouse:
             "bridges_unreachable": sorted(name for name, b in self.bridges.items() if not b.powered),
             "thermometers_silent": sorted(self.silent_thermometers),
             "boiler_unreachable": self.nefit.unreachable,
+            **({"adapter": {"stuck": self.bluez.stuck, **self.bluez.pending_faults}} if self.bluez is not None else {}),
         }
 
     def apply_fault(self, body) -> dict:
@@ -246,9 +268,33 @@ class LiveHouse:
             raise FaultRequestError(400, "bad_request",
                                     f"name exactly one device: {', '.join(FAULT_KINDS)}")
         kind = kinds[0]
-        if kind != "boiler" and (not isinstance(body[kind], str) or not body[kind]):
+        if kind not in ("boiler", "adapter") and (not isinstance(body[kind], str) or not body[kind]):
             raise FaultRequestError(400, "bad_request", f"{kind}: a {'name' if kind == 'bridge' else 'MAC'} string")
         return getattr(self, f"_{kind}_fault")(body)
+
+    def _adapter_fault(self, body: dict) -> dict:
+        _only_keys(body, {"adapter"})
+        if self.bluez is None:
+            raise FaultRequestError(409, "no_adapter", "the simulated house runs without BlueZ (run --bluez-socket)")
+        setting = body["adapter"]
+        counts = ("connect_failures", "in_progress", "drop_mid_command")
+        if setting == "stuck":
+            self.bluez.call(self.bluez.set_stuck)
+            log.info("Bluetooth adapter: stuck (fault on demand)")
+        elif setting == "ok":
+            self.bluez.call(self.bluez.clear_faults)
+            log.info("Bluetooth adapter: every fault cleared")
+        elif isinstance(setting, dict):
+            _only_keys(setting, set(counts), "adapter.")
+            for key, value in setting.items():
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                    raise FaultRequestError(400, "bad_request", f"adapter.{key}: a count from 0 to 100")
+            self.bluez.call(lambda: self.bluez.add_faults(**setting))
+            log.info("Bluetooth adapter: next %s (fault on demand)", setting)
+        else:
+            raise FaultRequestError(400, "bad_request", 'adapter: "stuck", "ok", or an object of counts '
+                                    f"({', '.join(counts)})")
+        return {"adapter": setting, "faults": self.faults()}
 
     def _boiler_fault(self, body: dict) -> dict:
         _only_keys(body, {"boiler"})
@@ -426,6 +472,8 @@ class LiveHouse:
         return f"http://{host}:{port}"
 
     def start(self) -> "LiveHouse":
+        if self.bluez is not None:
+            self.bluez.start()
         for bridge in self.bridges.values():
             bridge.start()
         self.nefit.start()
@@ -438,6 +486,9 @@ class LiveHouse:
                  "bridges %s", self.house.name, self.sim.now.astimezone(self.house.zone).isoformat(timespec="minutes"),
                  self.clock.speed, self.http_url, self.nefit.url, self.p1.port,
                  ", ".join(f"{n} {b.url}" for n, b in self.bridges.items()))
+        if self.bluez is not None:
+            log.info("BlueZ (org.bluez) on %s, with the valves %s", self.bus.address,
+                     ", ".join(self.bluez.valves) or "of no bridge")
         return self
 
     def stop(self) -> None:
@@ -450,6 +501,9 @@ class LiveHouse:
             bridge.stop()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.bluez is not None:
+            self.bluez.stop()
+            self.bus.stop()
 
     def run_forever(self) -> None:
         self.start()

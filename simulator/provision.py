@@ -46,9 +46,14 @@ def bridge_url(house: House, name: str, host: str = "127.0.0.1", ports: dict[str
 
 
 def provision(client: ApiClient, house: House, *, bridge_host: str = "127.0.0.1",
-              bridge_ports: dict[str, int] | None = None, bridge_token: str | None = None) -> ProvisionReport:
+              bridge_ports: dict[str, int] | None = None, pi_bridges: frozenset[str] = frozenset(),
+              bridge_token: str | None = None) -> ProvisionReport:
     """Create what the API lacks of ``house`` and update what differs (see the module docstring);
-    raises the API client's errors (nothing half-hidden)."""
+    raises the API client's errors (nothing half-hidden).
+
+    ``pi_bridges``: bridges served by the product's own Pi bridge (thermostat_reader over the
+    simulated BlueZ) rather than by the simulator: their kind is ``pi``, so that bridge serves
+    their valves."""
     report = ProvisionReport()
     rooms = {r["name"].lower(): r for r in client.get("/api/rooms")["rooms"]}
     room_ids: dict[str, int] = {}
@@ -84,15 +89,16 @@ def provision(client: ApiClient, house: House, *, bridge_host: str = "127.0.0.1"
     bridge_ids: dict[str, int] = {}
     for name in house.bridges:
         existing = bridges.get(name.lower())
+        kind = "pi" if name in pi_bridges else "simulated"
         if existing:
             bridge_ids[name] = existing["id"]
             _update(client, report, f"/api/bridges/{existing['id']}", f"bridge {name}", existing,
-                    {"kind": "simulated", "base_url": bridge_url(house, name, bridge_host, bridge_ports)})
+                    {"kind": kind, "base_url": bridge_url(house, name, bridge_host, bridge_ports)})
             if bridge_token:
                 # Write-only in the API, so it is set every time rather than compared.
                 client.request("PATCH", f"/api/bridges/{existing['id']}", json={"token": bridge_token})
             continue
-        created = client.post("/api/bridges", {"name": name, "kind": "simulated",
+        created = client.post("/api/bridges", {"name": name, "kind": kind,
                                                "base_url": bridge_url(house, name, bridge_host, bridge_ports),
                                                **({"token": bridge_token} if bridge_token else {})})
         bridge_ids[name] = created["id"]

@@ -49,7 +49,9 @@ class Boundary:
     ghi_wm2: np.ndarray
     internal_w: np.ndarray  # minutes × rooms
     target_c: np.ndarray  # minutes × rooms
-    occupied: np.ndarray  # minutes × rooms (comfort periods of the schedule)
+    #: minutes × rooms: the comfort periods of the schedule (above its lowest value), where cold
+    #: and warmth are scored; a room with a flat schedule (the hall) has none.
+    occupied: np.ndarray
     #: minutes × rooms: above this a room is too warm (``upper_comfort_c``); derived when not given.
     upper_c: np.ndarray | None = None
 
@@ -73,8 +75,8 @@ def boundary(sim: SimulatedHouse, start: datetime, minutes: int) -> Boundary:
     week = local_week_minutes(times, sim.zone)
     internal = np.stack([g.values(week) for g in sim.gain_schedules], axis=1)
     targets = np.stack([np.maximum(s.values(week), FROST_C) for s in sim.schedules], axis=1)
-    occupied = np.stack([(s.values(week) > s.table.min()) if s.table.min() < s.table.max()
-                         else np.ones(minutes, dtype=bool) for s in sim.schedules], axis=1)
+    # A room with a flat schedule (the hall) has no comfort period, so it is never occupied.
+    occupied = np.stack([s.values(week) > s.table.min() for s in sim.schedules], axis=1)
     sun = np.stack([w[f"poa_{o}_wm2"] for o in ORIENTATION_ORDER], axis=1)
     return Boundary(times, week, w["temp_c"], sun, w["ghi_wm2"], internal, targets, occupied)
 
@@ -276,6 +278,9 @@ class RunResult:
     occupied_warm_kh: np.ndarray | None = None
     #: Burner starts in each hour of the test (space heating and hot water alike).
     starts_per_hour: np.ndarray | None = None
+    #: Space heating over the test: heat over gas, and the burner-weighted return temperature (°C).
+    boiler_efficiency: float | None = None
+    return_c: float | None = None
 
     def kpis(self) -> dict:
         days = self.test_days
@@ -311,6 +316,8 @@ class RunResult:
             "gas_space_heating_m3": round(self.gas_space_m3, 2),
             "gas_hot_water_m3": round(self.gas_hot_water_m3, 2),
             "boiler_starts_per_day": round(self.starts / days, 2),
+            "boiler_efficiency": round(self.boiler_efficiency, 3) if self.boiler_efficiency else None,
+            "return_c_burner_weighted": round(self.return_c, 1) if self.return_c else None,
             "boiler_starts_per_hour_max": int(self.starts_per_hour.max())
             if self.starts_per_hour is not None and self.starts_per_hour.size else None,
             "short_burn_share": round(short / len(self.burns_s), 3) if self.burns_s else 0.0,
@@ -336,6 +343,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
     start = start.astimezone(timezone.utc)
     sim = sim or SimulatedHouse(house, start)
     write_valve_programs(sim, start)
+    sim.boiler.raise_comfort(getattr(controller, "clock_program_raise_k", 0.0))
     warm = int(round(warmup_days * 1440))
     total = warm + int(round(test_days * 1440))
     b = boundary(sim, start, total)
@@ -365,6 +373,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         if k == warm:
             books = sim.boiler.books
             books_at_test = (books.gas_ch_j, books.gas_hw_j, books.starts, len(books.burn_lengths_s),
+                             books.heat_ch_j, books.return_heat_j_c,
                              sim.energy_balance())
             room_heat_at_test = sim.books.heat_to_rooms_j.copy()
             state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
@@ -416,13 +425,16 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
             day_gas = sim.boiler.books.gas_ch_j
     books = sim.boiler.books
     if books_at_test is None:
-        books_at_test = (0.0, 0.0, 0, 0, sim.energy_balance())
+        books_at_test = (0.0, 0.0, 0, 0, 0.0, 0.0, sim.energy_balance())
         room_heat_at_test = sim.books.heat_to_rooms_j.copy()
         state_at_test = {"air_c": sim.state.air_c.copy(), "env_c": sim.state.env_c.copy(),
                          "rad_c": sim.state.rad_c.copy(), "loop_c": sim.state.loop_c}
     per_m3 = 3.6e6 * house.boiler.gas_kwh_per_m3
     gas_ch = (books.gas_ch_j - books_at_test[0]) / per_m3
     gas_hw = (books.gas_hw_j - books_at_test[1]) / per_m3
+    heat_ch = books.heat_ch_j - books_at_test[4]
+    boiler_efficiency = heat_ch / (books.gas_ch_j - books_at_test[0]) if heat_ch > 0 else None
+    return_c = (books.return_heat_j_c - books_at_test[5]) / heat_ch if heat_ch > 0 else None
     result = RunResult(
         controller=getattr(controller, "name", type(controller).__name__),
         start=start, test_start=start + timedelta(minutes=warm), test_days=test_days,
@@ -435,6 +447,7 @@ def run(house: House, controller: Controller, start: datetime, warmup_days: floa
         heat_to_rooms_kwh=(sim.books.heat_to_rooms_j - room_heat_at_test) / 3.6e6,
         always_open=[r.open_radiator_w > 0 and not r.valves for r in house.rooms],
         valve_connections=connections, valve_reads=reads, occupied_warm_kh=occ_warm, starts_per_hour=hourly_starts,
+        boiler_efficiency=boiler_efficiency, return_c=return_c,
     )
     if keep_trace:
         result.trace = {"air_c": trace_air, "boundary": b}

@@ -5,7 +5,7 @@ each eQ-3 valve's own thermostat moves its valve (``SimulatedEq3Valve.step``),
 the valve openings set the water flow, the boiler decides pump, burner and
 hot water, and the thermal network is solved. The energy books (gas, heat
 into rooms, hot water, heat stored in radiators and loop) are kept so that
-gas × efficiency = heat into rooms + hot water + Δ stored heat.
+gas × its efficiency at each step = heat into rooms + hot water + Δ stored heat.
 
 The live runner (``simulator.run``) and the benchmark (``simulator.bench``)
 both drive this class; the device surfaces read from it.
@@ -111,7 +111,11 @@ class SimulatedHouse:
         for room_index, valve in house.valves:
             # A house without smart control: every valve open, holding 30 °C.
             self.valves[valve.mac] = SimulatedEq3Valve(valve.mac, zone=self.zone, mode="manual",
-                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0)
+                                                       target_c=eq3.ON_TEMP_C, valve_pct=100.0,
+                                                       version=valve.firmware)
+            # The house's own stand-ins (its bridges, the benchmark's controllers) were paired when it
+            # was installed; a central from outside (the Pi's adapter behind the simulated BlueZ) is not.
+            self.valves[valve.mac].bonds.update({HOUSE_CENTRAL, *house.bridges})
             self.valve_room[valve.mac] = room_index
             self.valve_nominal_w[valve.mac] = valve.power_w
         self._valve_macs = list(self.valves)
@@ -180,9 +184,10 @@ class SimulatedHouse:
     # -- energy books --------------------------------------------------------------------
 
     def energy_balance(self) -> dict[str, float]:
-        """Gas × efficiency against heat into rooms + hot water + Δ stored heat (kWh)."""
+        """The boiler's heat (gas × its efficiency at each step) against heat into rooms + hot water
+        + Δ stored heat (kWh)."""
         books = self.boiler.books
-        heat_in = (books.gas_ch_j + books.gas_hw_j) * self.house.boiler.efficiency
+        heat_in = books.heat_ch_j + books.heat_hw_j
         stored = self.state.stored_heat_j() - self.stored_at_start_j
         out = float(self.books.heat_to_rooms_j.sum()) + self.books.hot_water_j + stored
         kwh = 1 / 3.6e6
@@ -221,7 +226,7 @@ class SimulatedHouse:
         """Send one eQ-3 frame to a valve; returns the decoded notification (None if no answer)."""
         with self.lock:
             try:
-                notification = self.valves[mac].handle_command(frame, now)
+                notification = self.valves[mac].handle_command(frame, now, HOUSE_CENTRAL)
             except (ValveUnreachable, FrameIgnored):
                 return None
             try:
@@ -230,6 +235,10 @@ class SimulatedHouse:
                 return None
             self.valve_records[mac] = ValveRecord(now, status, self.zone)
             return status
+
+
+#: The central the house's own controllers command valves as (simulator.bench).
+HOUSE_CENTRAL = "house"
 
 
 def _iso(moment: datetime) -> str:

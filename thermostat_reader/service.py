@@ -59,6 +59,9 @@ class ReaderService:
         self._warned: dict[tuple[str, str], datetime] = {}
         self._stop = threading.Event()
         self.bridge = None
+        #: The Pi bridge's id in the API (its adapter's problem is the bridge's); None: not looked up yet.
+        self._pi_bridge_id: int | None = None
+        self._adapter_reported = False
 
     # ------------------------------------------------------------------ advertisements
 
@@ -164,6 +167,8 @@ class ReaderService:
                 if self._heard_since_restart:
                     if self.restarts:
                         log.info("Advertisements are heard again after %d scanner restart(s).", self.restarts)
+                    if self._adapter_reported:
+                        self._report_adapter(True, now, "advertisements are heard again")
                     self.restarts = 0
                     self._heard_since_restart = False
                 if now >= next_refresh:
@@ -188,6 +193,8 @@ class ReaderService:
                     self.restarts += 1
                     log.warning("No advertisement heard for %.0f s: restarting the scanner (restart %d of at most "
                                 "%d before the reader exits).", silent_s, self.restarts, settings.max_restarts)
+                    self._report_adapter(False, now, f"no advertisement heard for {silent_s:.0f} s; scanner "
+                                                     f"restarted ({self.restarts} of at most {settings.max_restarts})")
                     self.source.stop()
                     self._start_source()
                     self._last_heard = now
@@ -195,6 +202,26 @@ class ReaderService:
         finally:
             self._shutdown()
         return exit_code
+
+    def _report_adapter(self, ok: bool, now: datetime, message: str) -> None:
+        """Tell the API that the Pi's adapter is stuck (or hears again): the problem adapter_stuck of the Pi's
+        bridge, shown on the page. Only for the Pi's own adapter, and only when the API knows its bridge."""
+        if not isinstance(self.source, BluetoothSource):
+            return
+        try:
+            if self._pi_bridge_id is None:
+                wanted = self.settings.bridge_name.lower()
+                bridges = [b for b in self.client.get("/api/bridges")["bridges"] if b.get("kind") == "pi"
+                           and (not wanted or str(b.get("name", "")).lower() == wanted)]
+                if not bridges:
+                    return
+                self._pi_bridge_id = bridges[0]["id"]
+            self.client.post("/api/device-checks", {"checks": [{
+                "time": now.isoformat(), "kind": "bridge", "id": self._pi_bridge_id, "ok": ok,
+                "code": "adapter_stuck", "message": message[:500]}]})
+            self._adapter_reported = not ok
+        except ApiError as exc:
+            log.warning("Could not tell the API about the Bluetooth adapter (%s): %s", message, exc)
 
     def _shutdown(self) -> None:
         self.source.stop()

@@ -185,6 +185,8 @@ class BluetoothSource:
         self._devices: dict[str, object] = {}
         self._paused = 0
         self._pause_lock = threading.Lock()
+        # The scanner restarts after every valve connection (pause/resume): its mode is told once.
+        self._told_mode: str | None = None
 
     # -- public
 
@@ -265,7 +267,7 @@ class BluetoothSource:
                                        bluez={**bluez, "or_patterns": patterns})
                 await scanner.start()
                 self._scanner = scanner
-                log.info("Scanning passively for thermometers (Bluetooth adapter %s).", self.adapter or "default")
+                self._tell_mode("Scanning passively for thermometers (Bluetooth adapter %s).")
                 return
             except BleakError as exc:
                 # Some BlueZ versions offer the AdvertisementMonitor only with --experimental.
@@ -279,7 +281,12 @@ class BluetoothSource:
         except (BleakError, OSError) as exc:
             raise SourceError(f"the Bluetooth scanner could not start: {exc}") from exc
         self._scanner = scanner
-        log.info("Scanning actively for thermometers (Bluetooth adapter %s).", self.adapter or "default")
+        self._tell_mode("Scanning actively for thermometers (Bluetooth adapter %s).")
+
+    def _tell_mode(self, message: str) -> None:
+        level = logging.INFO if self._told_mode != self.mode else logging.DEBUG
+        self._told_mode = self.mode
+        log.log(level, message, self.adapter or "default")
 
     async def _stop_scanner(self) -> None:
         scanner, self._scanner = self._scanner, None

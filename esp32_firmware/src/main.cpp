@@ -76,16 +76,62 @@ void load_config() {
 
 // One connection at a time: the WebServer handles one request at a time, so
 // exchanges never overlap.
+// The passkey for the pairing under way (bridge::PendingPasskey: once, for that valve only).
+bridge::PendingPasskey pending_passkey;
+
+// Passkey entry as the eQ-3 (firmware 1.48 and later) asks for it: the valve displays, the bridge types.
+class PairingCallbacks : public NimBLEClientCallbacks {
+ public:
+  void onPassKeyEntry(NimBLEConnInfo& info) override {
+    std::string upper;
+    uint32_t passkey = 0;
+    if (mac::parse(info.getAddress().toString(), upper) && pending_passkey.take(upper, passkey)) {
+      NimBLEDevice::injectPassKey(info, passkey);
+    } else {
+      NimBLEDevice::injectPassKey(info, 0);  // nobody is pairing this device: a passkey that fails
+    }
+  }
+};
+PairingCallbacks pairing_callbacks;
+
 class NimBleLink : public bridge::ValveLink {
  public:
   bridge::LinkResult exchange(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms,
                               eq3::Frame& answer) override {
     for (int attempt = 1; attempt <= BRIDGE_BLE_ATTEMPTS; ++attempt) {
-      if (try_once(mac, frame, timeout_ms, answer)) return bridge::LinkResult::Answered;
+      bool needs_bond = false;
+      if (try_once(mac, frame, timeout_ms, answer, needs_bond)) return bridge::LinkResult::Answered;
+      if (needs_bond) {
+        Serial.printf("Valve %s refuses commands until it is paired with the PIN on its display.\n", mac.c_str());
+        return bridge::LinkResult::NotPaired;
+      }
       Serial.printf("Valve %s: attempt %d of %d got no answer.\n", mac.c_str(), attempt, BRIDGE_BLE_ATTEMPTS);
     }
     Serial.printf("Valve %s did not answer; the control loop will try again later.\n", mac.c_str());
     return bridge::LinkResult::Timeout;
+  }
+
+  bridge::PairResult pair(const std::string& mac, uint32_t passkey, uint32_t timeout_ms) override {
+    NimBLEAddress address(mac, BLE_ADDR_PUBLIC);
+    if (NimBLEDevice::isBonded(address)) NimBLEDevice::deleteBond(address);  // a new PIN replaces an old bond
+    NimBLEClient* client = NimBLEDevice::createClient();
+    client->setClientCallbacks(&pairing_callbacks, false);
+    client->setConnectTimeout(timeout_ms);
+    bridge::PairResult result = bridge::PairResult::Timeout;
+    pending_passkey.offer(mac, passkey);
+    if (client->connect(address)) {
+      if (client->secureConnection()) {
+        result = bridge::PairResult::Paired;
+        Serial.printf("Paired with valve %s; the bond is kept in flash.\n", mac.c_str());
+      } else if (client->isConnected() || client->getLastError() != BLE_HS_ETIMEOUT) {
+        result = bridge::PairResult::WrongPin;
+        Serial.printf("Valve %s refused the PIN.\n", mac.c_str());
+      }
+      client->disconnect();
+    }
+    pending_passkey.clear();
+    NimBLEDevice::deleteClient(client);
+    return result;
   }
 
  private:
@@ -98,19 +144,29 @@ class NimBleLink : public bridge::ValveLink {
     answered_ = true;
   }
 
-  bool try_once(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms, eq3::Frame& answer) {
+  bool try_once(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms, eq3::Frame& answer,
+                bool& needs_bond) {
     NimBLEClient* client = NimBLEDevice::createClient();
+    client->setClientCallbacks(&pairing_callbacks, false);
     client->setConnectTimeout(timeout_ms);
     bool ok = false;
-    if (client->connect(NimBLEAddress(mac, BLE_ADDR_PUBLIC))) {
+    NimBLEAddress address(mac, BLE_ADDR_PUBLIC);
+    if (client->connect(address)) {
+      // A bonded valve wants the link encrypted with the stored keys before it takes a write.
+      if (NimBLEDevice::isBonded(address)) client->secureConnection();
       NimBLERemoteService* service = client->getService(kServiceUuid);
       NimBLERemoteCharacteristic* write =
           service ? service->getCharacteristic(eq3::kWriteCharacteristicUuid) : nullptr;
       NimBLERemoteCharacteristic* notify =
           service ? service->getCharacteristic(eq3::kNotifyCharacteristicUuid) : nullptr;
       answered_ = false;
-      if (write && notify && notify->subscribe(true, on_notify) &&
-          write->writeValue(frame.data(), frame.size(), true)) {
+      bool subscribed = write && notify && notify->subscribe(true, on_notify);
+      bool written = subscribed && write->writeValue(frame.data(), frame.size(), true);
+      int rc = client->getLastError();
+      needs_bond = subscribed && !written &&
+                   (rc == BLE_HS_ERR_ATT_BASE + BLE_ATT_ERR_INSUFFICIENT_AUTHEN ||
+                    rc == BLE_HS_ERR_ATT_BASE + BLE_ATT_ERR_INSUFFICIENT_ENC);
+      if (written) {
         uint32_t start = millis();
         while (!answered_ && millis() - start < timeout_ms) delay(10);
         if (answered_) {
@@ -247,6 +303,10 @@ void setup() {
   configTzTime(config.tz.c_str(), BRIDGE_NTP_SERVER);
 
   NimBLEDevice::init("");
+  // Bond (kept in flash, so restarts keep it), with MITM protection by passkey entry: the eQ-3
+  // shows the PIN, the bridge types it (KeyboardOnly).
+  NimBLEDevice::setSecurityAuth(true, true, true);
+  NimBLEDevice::setSecurityIOCap(BLE_HS_IO_KEYBOARD_ONLY);
   const char* headers[] = {"Authorization"};  // /config's token and the contract's bridge token
   server.collectHeaders(headers, 1);
   server.on("/config", HTTP_POST, handle_config);

@@ -155,6 +155,7 @@ export function createApi({ baseUrl = '/api', fetchImpl, onUnauthorized, timeout
     createValve: (valve) => post('/valves', valve),
     updateValve: (id, fields) => patch(`/valves/${id}`, fields),
     deleteValve: (id) => del(`/valves/${id}`),
+    pairValve: (id, pin) => post(`/valves/${id}/pair`, { pin }),
     settings: () => get('/settings'),
     updateSettings: (fields) => patch('/settings', fields),
   }

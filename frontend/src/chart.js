@@ -85,13 +85,23 @@ export function buildChart(history, { width = 720, height = 300, now = null, mar
     previous = t
   }
 
+  // The target as the control loop recorded it (solid) and as the schedule plans it (dashed):
+  // before the first record, ahead of now. An API without records gives only the plan.
   let targetPath = ''
+  let recordedTargetPath = ''
+  let previousRecorded = null
   targets.forEach((target, i) => {
     const start = Math.max(ms(target.time), fromMs)
     const end = Math.min(i + 1 < targets.length ? ms(targets[i + 1].time) : toMs, toMs)
     if (end <= start) return
     const yy = r1(y(Number(target.target_c)))
-    targetPath += `${targetPath ? 'L' : 'M'}${r1(x(start))},${yy}L${r1(x(end))},${yy}`
+    const recorded = target.recorded === true
+    const path = recorded ? recordedTargetPath : targetPath
+    const joined = path && previousRecorded === recorded
+    const piece = `${joined ? 'L' : 'M'}${r1(x(start))},${yy}L${r1(x(end))},${yy}`
+    if (recorded) recordedTargetPath += piece
+    else targetPath += piece
+    previousRecorded = recorded
   })
 
   const bands = openPeriods(history.valve_states, fromMs, nowMs).map((p) => ({
@@ -127,7 +137,7 @@ export function buildChart(history, { width = 720, height = 300, now = null, mar
   return {
     width, height, margin, low, high,
     plot: { x: margin.left, y: margin.top, width: plotW, height: plotH },
-    temperaturePath, targetPath, bands, yTicks, xTicks, hourStep,
+    temperaturePath, targetPath, recordedTargetPath, bands, yTicks, xTicks, hourStep,
     nowX: nowMs > fromMs && nowMs < toMs ? r1(x(nowMs)) : null,
     readingCount: readings.length,
   }

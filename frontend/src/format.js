@@ -9,7 +9,9 @@ export function formatTemp(temperatureC, digits = 1) {
 
 /** A number in the page's locale with a fixed count of decimals: "19,4" in Dutch. */
 export function formatNumber(value, digits = 1) {
-  return new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(value))
+  // signDisplay 'negative': -0.1 shown without decimals is "0", not "-0".
+  return new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: 'negative' })
+    .format(Number(value))
 }
 
 /** An amount of money: "€ 1,45" in Dutch, "€1.45" in English. */
@@ -82,6 +84,7 @@ export const SOURCE_WORDS = {
   boost: 'boost',
   away: 'everyone is away',
   holiday: 'on holiday',
+  summer: 'summer: heating off',
   frost: 'frost protection',
   default: 'the room’s default',
 }
@@ -96,7 +99,7 @@ export function targetReason(room, now = new Date()) {
   if ((source === 'override' || source === 'boost') && override) {
     const ends = override.ends_at || override.until
     const boost = override.kind === 'boost' || source === 'boost'
-    if (!ends) return boost ? t('boost') : t('set by hand')
+    if (!ends) return boost ? t('boost') : t('set by hand until you end it')
     const when = formatWhen(ends, now)
     return boost ? t('boost until {when}', { when }) : t('set by hand until {when}', { when })
   }

@@ -25,6 +25,14 @@ export const PROBLEM_WORDS = {
     title: 'A radiator valve does not answer',
     advice: 'The valve keeps its last setting and then follows its own program. Check its batteries and that it is within reach of its bridge; the system keeps trying.',
   },
+  valve_unpaired: {
+    title: 'A radiator valve must be paired',
+    advice: 'Its firmware takes commands only from a paired bridge; meanwhile it follows its own program. Pair this valve: hold its wheel until it shows PAir, then enter the PIN shown on its display under Setup → Valves.',
+  },
+  adapter_stuck: {
+    title: 'The Pi’s Bluetooth heard nothing',
+    advice: 'The thermometer reader restarts its scan by itself; readings resume within minutes. If this comes back often, make sure no other program uses the Pi’s Bluetooth.',
+  },
   thermometer_stale: {
     title: 'A thermometer is silent',
     advice: 'Until it is heard again, the room’s valve holds the room’s target with its own thermostat. Check the thermometer is in its room and replace its battery if the display is blank.',
@@ -42,6 +50,7 @@ export const PROBLEM_WORDS = {
 // What shows next to a device on a room card: a few words, the time follows.
 export const DEVICE_WORDS = {
   valve_unreachable: 'not answering',
+  valve_unpaired: 'not paired',
   boiler_unreachable: 'not answering',
   bridge_unreachable: 'its bridge is offline',
   thermometer_stale: 'silent',

@@ -34,6 +34,22 @@ export function formatTime(minutes) {
   return `${String(hours).padStart(2, '0')}:${String(mins).padStart(2, '0')}`
 }
 
+/**
+ * A time as typed ("7:30", "0730", "730", "7.30", "7") as "HH:MM", or the
+ * text unchanged when it is not a time (validation then says why). The page
+ * uses text fields for times: a browser's own time field shows AM/PM in some
+ * languages, and the house runs on a 24-hour clock.
+ */
+export function normalizeTime(text) {
+  const raw = String(text ?? '').trim()
+  const match = /^(\d{1,2})(?:[:.h ]?(\d{2}))?$/.exec(raw)
+  if (!match) return raw
+  const hours = Number(match[1])
+  const minutes = match[2] === undefined ? 0 : Number(match[2])
+  if (hours > 23 || minutes > 59) return raw
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`
+}
+
 /** Minutes rounded to the nearest step, kept inside the day (never 24:00). */
 export function snapMinutes(minutes, stepMin = 15) {
   const snapped = Math.round(minutes / stepMin) * stepMin

@@ -3,6 +3,7 @@
 import { reactive } from 'vue'
 import { createApi } from './api.js'
 import { createStatusPoll } from './statusPoll.js'
+import { t } from './i18n.js'
 
 export const session = reactive({
   known: false,
@@ -27,8 +28,28 @@ export function navigate(path) {
   if (typeof window !== 'undefined') window.location.hash = path
 }
 
+// Views with edits not saved yet (the schedule editor) register a check here:
+// leaving them by the page's own links then asks first, as closing the tab does.
+const leaveGuards = new Set()
+let currentHash = null
+
+/** Registers `hasUnsavedEdits()`; returns the function that removes it again. */
+export function guardLeaving(hasUnsavedEdits) {
+  leaveGuards.add(hasUnsavedEdits)
+  return () => leaveGuards.delete(hasUnsavedEdits)
+}
+
 function syncRoute() {
-  const parsed = parseHash(window.location.hash)
+  const hash = window.location.hash
+  if (currentHash !== null && hash !== currentHash && [...leaveGuards].some((check) => check())) {
+    if (!window.confirm(t('You have changes that are not saved. Leave and lose them?'))) {
+      // Back to the edits, without a new entry in the browser's history.
+      window.history.replaceState(window.history.state, '', currentHash || '#/')
+      return
+    }
+  }
+  currentHash = hash
+  const parsed = parseHash(hash)
   route.path = parsed.path
   route.parts = parsed.parts
 }

@@ -21,8 +21,9 @@ import requests
 
 from common.clock import Clock
 from simulator.bridge_server import SimulatedBridgeServer
-from simulator.eq3_valve import FrameIgnored, SimulatedEq3Valve, ValveUnreachable
+from simulator.eq3_valve import FrameIgnored, NotPaired as ValveNotPaired, SimulatedEq3Valve, ValveUnreachable
 from thermostat_reader.valve_bridge import BluetoothTimeout, BridgeSettings, PiValveBridge
+from thermostat_reader.valve_bridge.transport import NotPaired, WrongPin
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "esp32_firmware"
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -88,8 +89,17 @@ class HarnessBridge:
                 frame = bytes.fromhex(frame_hex)
                 self.frames.append(frame)
                 try:
-                    self._send("reply " + self.valves[mac].handle_command(frame, SIM_NOW).hex())
+                    self._send("reply " + self.valves[mac].handle_command(frame, SIM_NOW, "esp32").hex())
+                except ValveNotPaired:
+                    self._send("not_paired")
                 except (ValveUnreachable, FrameIgnored):
+                    self._send("timeout")
+                continue
+            if kind == "pair":
+                mac, passkey = rest.split(" ")
+                try:
+                    self._send("paired" if self.valves[mac].pair("esp32", passkey) else "wrong_pin")
+                except ValveUnreachable:
                     self._send("timeout")
                 continue
             assert kind == "response", line
@@ -131,9 +141,19 @@ class FakeBluetooth:
 
     def exchange(self, mac: str, frame: bytes, timeout_s: float) -> bytes:
         try:
-            return self.valves[mac].handle_command(frame, SIM_NOW)
+            return self.valves[mac].handle_command(frame, SIM_NOW, "pi")
+        except ValveNotPaired as exc:
+            raise NotPaired(str(exc)) from exc
         except (ValveUnreachable, FrameIgnored) as exc:
             raise BluetoothTimeout(str(exc)) from exc
+
+    def pair(self, mac: str, pin: str, timeout_s: float) -> None:
+        try:
+            paired = self.valves[mac].pair("pi", pin)
+        except ValveUnreachable as exc:
+            raise BluetoothTimeout(str(exc)) from exc
+        if not paired:
+            raise WrongPin(f"valve {mac} refused the passkey")
 
 
 def _start_pi(valves):

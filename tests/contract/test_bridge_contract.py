@@ -145,7 +145,10 @@ CASES.update({
 
 
 def act(action: str | None, valves) -> None:
-    if action == "fail":
+    if action == "needs_pin":
+        # As a valve on firmware 1.48 or later, showing this PIN while it pairs.
+        valves[NEW].needs_pin, valves[NEW].pin = True, "428715"
+    elif action == "fail":
         valves[NEW].fail_next(1)
     elif action == "unreachable":
         valves[OLD].unreachable = True
@@ -346,6 +349,38 @@ def check_program_bad_response(a):
     assert [message(x) for x in a] == [f"valve {NEW} answered, but not with its week program",
                                        f"valve {NEW} answered, but did not confirm the program write",
                                        f"valve {NEW} answered, but not with its week program"]
+
+
+CASES.update({
+    "pairing": [("needs_pin", "POST", f"/valves/{NEW}/target", body({"temperature_c": 21.0})),
+                (None, "POST", f"/valves/{NEW}/pair", body({"pin": "428716"})),
+                (None, "POST", f"/valves/{NEW}/pair", body({"pin": 428715})),
+                (None, "POST", f"/valves/{NEW}/pair", body({"pin": "42871"})),
+                (None, "POST", f"/valves/{NEW}/pair", body({})),
+                (None, "GET", f"/valves/{NEW}/pair", None),
+                (None, "POST", f"/valves/{UNKNOWN}/pair", body({"pin": "428715"})),
+                (None, "POST", f"/valves/{NEW.lower()}/pair", body({"pin": "428715"})),
+                (None, "POST", f"/valves/{NEW}/target", body({"temperature_c": 21.0})),
+                # Older firmware needs no PIN: any pairing succeeds.
+                (None, "POST", f"/valves/{OLD}/pair", body({"pin": "000000"}))],
+    "pair_timeout": [("unreachable", "POST", f"/valves/{OLD}/pair", body({"pin": "428715"}))],
+})
+
+
+def check_pairing(a):
+    assert [error(x) for x in a[:7]] == [(409, "not_paired"), (403, "wrong_pin")] + [(400, "bad_request")] * 3 + [
+        (405, "method_not_allowed"), (404, "unknown_valve")]
+    assert [message(x) for x in a[:5]] == [
+        f"valve {NEW} is not paired: enter the PIN shown on its display",
+        f"valve {NEW} refused the PIN: enter the 6 digits its display shows"] + [
+        "pin must be the 6 digits shown on the valve's display"] * 3
+    assert a[7] == (200, {"mac": NEW, "paired": True})
+    assert a[8][0] == 200 and a[8][1]["target_c"] == 21.0
+    assert a[9] == (200, {"mac": OLD, "paired": True})
+
+
+def check_pair_timeout(a):
+    assert [error(x) for x in a] == [(504, "bluetooth_timeout")]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

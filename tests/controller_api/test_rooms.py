@@ -184,3 +184,27 @@ def test_history(client, house):
                                    "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "colour=red"])
 def test_bad_history_range(client, house, query):
     assert client.get(f"/api/rooms/{house['room']}/history?{query}").status_code == 422
+
+
+def test_an_override_until_cancelled_lasts_until_it_is_ended(client, house, clock):
+    url = f"/api/rooms/{house['room']}/override"
+    client.put(f"/api/rooms/{house['room']}/schedule", json={"switch_points": [
+        {"weekday": d, "time": "07:00", "temperature_c": 20.0} for d in range(7)]}, headers=SERVICE)
+    answer = client.put(url, json={"temperature_c": 17.0, "until": "cancelled"}, headers=SERVICE)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["override"]["ends_at"] is None
+    # Past switch points and days later, it still holds.
+    clock.advance(days=3)
+    room = client.get("/api/status").json["rooms"][0]
+    assert (room["target_c"], room["target_source"], room["override"]["ends_at"]) == (17.0, "override", None)
+    steps = client.get(f"/api/rooms/{house['room']}/history").json["targets"]
+    assert {(t["target_c"], t["source"]) for t in steps} == {(17.0, "override")}
+    assert client.delete(url, headers=SERVICE).status_code == 204
+    assert client.get("/api/status").json["rooms"][0]["target_source"] == "schedule"
+
+
+def test_an_unknown_kind_of_until_is_refused(client, house):
+    answer = client.put(f"/api/rooms/{house['room']}/override", json={"temperature_c": 17.0, "until": "forever"},
+                        headers=SERVICE)
+    assert answer.status_code == 422 and "until" in answer.json["detail"]
+    assert client.get("/api/status").json["rooms"][0]["override"] is None

@@ -121,3 +121,56 @@ def test_settings(client):
     for bad in ({"stale_after_min": 0}, {"currency": "euro"}, {"colour": 1}, {"gas_price_per_m3": None}):
         assert client.patch("/api/settings", json=bad, headers=SERVICE).status_code == 422
     assert client.get("/api/settings").json["gas_price_per_m3"] == 1.2
+
+
+def test_a_holiday_planned_ahead_starts_and_ends_by_itself(client, house, clock):
+    # Now is Monday 06:00 in Amsterdam; away from Wednesday, back on Saturday.
+    answer = client.put("/api/mode", json={"mode": "holiday", "holiday_temp_c": 12, "holiday_from": "2026-01-14",
+                                            "holiday_until": "2026-01-17"}, headers=SERVICE)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["mode"] == "home"
+    assert answer.json["planned_holiday"] == {"from": "2026-01-13T23:00:00Z", "until": "2026-01-16T23:00:00Z"}
+    assert client.get("/api/status").json["rooms"][0]["target_source"] != "holiday"
+    during = client.get("/api/status", query_string={"at": "2026-01-15T12:00:00Z"}).json
+    assert during["house_mode"]["mode"] == "holiday" and during["house_mode"]["planned_holiday"] is None
+    assert (during["rooms"][0]["target_c"], during["rooms"][0]["target_source"]) == (12.0, "holiday")
+    after = client.get("/api/status", query_string={"at": "2026-01-17T12:00:00Z"}).json
+    assert after["house_mode"]["mode"] == "home"
+    # History knows both ends.
+    steps = client.get(f"/api/rooms/{house['room']}/history",
+                       query_string={"from": "2026-01-13T12:00:00Z", "to": "2026-01-17T12:00:00Z"}).json["targets"]
+    assert [(t["time"], t["source"]) for t in steps] == [
+        ("2026-01-13T12:00:00Z", "default"), ("2026-01-13T23:00:00Z", "holiday"), ("2026-01-16T23:00:00Z", "default")]
+
+
+def test_a_holiday_that_ends_before_it_starts_is_refused(client, house):
+    answer = client.put("/api/mode", json={"mode": "holiday", "holiday_from": "2026-01-20", "holiday_until": "2026-01-17"},
+                        headers=SERVICE)
+    assert answer.status_code == 422 and "holiday_from" in answer.json["detail"]
+    assert client.get("/api/mode").json["mode"] == "home"
+
+
+def test_summer_turns_the_heating_off_but_keeps_the_frost_floor(client, house):
+    client.put(f"/api/rooms/{house['room']}/schedule", json={"switch_points": [
+        {"weekday": d, "time": "05:00", "temperature_c": 21.0} for d in range(7)]}, headers=SERVICE)
+    answer = client.put("/api/mode", json={"mode": "summer"}, headers=SERVICE)
+    assert answer.status_code == 200 and answer.json["mode"] == "summer"
+    room = client.get("/api/status").json["rooms"][0]
+    assert (room["target_c"], room["target_source"]) == (7.0, "summer")
+    # Someone cold on a summer evening can still heat one room for a while.
+    client.post(f"/api/rooms/{house['room']}/boost", json={"minutes": 30}, headers=SERVICE)
+    assert client.get("/api/status").json["rooms"][0]["target_source"] == "boost"
+
+
+def test_in_summer_the_valves_own_program_holds_the_frost_temperature(client, house):
+    client.put(f"/api/rooms/{house['room']}/schedule", json={"switch_points": [
+        {"weekday": d, "time": "05:00", "temperature_c": 21.0} for d in range(7)]}, headers=SERVICE)
+    winter = client.get(f"/api/rooms/{house['room']}/valve-program").json
+    client.put("/api/mode", json={"mode": "summer"}, headers=SERVICE)
+    summer = client.get(f"/api/rooms/{house['room']}/valve-program").json
+    # A new version, so the control loop rewrites the valves; a controller that dies in summer leaves them cold.
+    assert summer["version"] != winter["version"]
+    assert client.get("/api/status").json["rooms"][0]["valve_program_version"] == summer["version"]
+    assert {p["temperature_c"] for day in summer["days"].values() for p in day} == {7.0}
+    client.put("/api/mode", json={"mode": "home"}, headers=SERVICE)
+    assert client.get(f"/api/rooms/{house['room']}/valve-program").json["version"] == winter["version"]

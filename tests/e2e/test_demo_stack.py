@@ -1,7 +1,9 @@
 """The `make demo` stack in accelerated time: every part working together.
 
 A cold Monday morning in January, at 120× real time: in about three minutes
-of wall-clock time six simulated hours pass. The test then shows readings for
+of wall-clock time six simulated hours pass. The thermometers are heard, and the
+Pi's valves driven, by thermostat_reader's real bleak code over the simulated
+BlueZ. The test then shows readings for
 every room, valves opening and closing as the schedules say, the boiler
 firing, gas attributed to rooms, the page loading in headless Chromium, and
 the dashboards' SQL returning rows.
@@ -68,6 +70,34 @@ def test_readings_for_every_room_with_a_thermometer(stack):
         # stock firmware: one every few minutes.
         least = 10 if formats[room["thermometers"][0]["mac"]] == "mibeacon" else 250
         assert per_room.get(room["id"], 0) >= least, (room["name"], per_room)
+
+
+def test_the_pis_valves_are_driven_by_the_products_own_bridge_through_bleak(stack):
+    sim = requests.get(f"{stack.sim_url}/_sim/state", timeout=10).json()
+    bluez = sim["bluez"]
+    pi_valves = set(bluez["valves"])
+    # One connection per command, and one per valve to pair it (which writes nothing).
+    assert len(pi_valves) >= 5 and bluez["connects"] > 2 * len(pi_valves)
+    assert bluez["writes"] >= bluez["connects"] - len(pi_valves)
+    bridges = {b["name"]: b for b in requests.get(f"{stack.api_url}/api/bridges", timeout=10).json()["bridges"]}
+    assert bridges["pi"]["kind"] == "pi" and bridges["esp32-attic"]["kind"] == "simulated"
+    # Every valve in the Pi's range reported its state through the product's bridge, and the state
+    # recorded is what the simulated valve (behind BlueZ) really does.
+    answered = dict(_query(stack, """SELECT upper(v.mac::text), max(s.time) FROM valve_states s
+                                     JOIN valves v ON v.id = s.valve_id GROUP BY v.mac"""))
+    assert pi_valves <= set(answered), (pi_valves, answered)
+    # Each of them (firmware 1.48) was paired with the Pi's adapter through the API and the bridge's agent.
+    from simulator.bluez import ADAPTER_ADDRESS
+
+    for mac in pi_valves:
+        state = sim["valve_states"][mac]
+        assert state["version"] == "1.48" and state["pin"] and ADAPTER_ADDRESS in state["bonded_with"], state
+    status = requests.get(f"{stack.api_url}/api/status", timeout=10).json()
+    assert not [p for p in status["problems"] if p["code"] == "valve_unpaired"], status["problems"]
+    reader_log = (stack.config.workdir / "logs" / "thermostat_reader.log").read_text()
+    assert "Scanning actively for thermometers" in reader_log
+    assert "The Pi's valve bridge now serves" in reader_log
+    assert reader_log.count("Paired with valve") == len(pi_valves)
 
 
 def test_valves_open_and_close_as_the_schedules_say(stack):

@@ -243,7 +243,12 @@ def test_a_house_that_hides_its_readings_asks_for_the_password_first(built_page,
 
 def test_setup_adds_a_heard_thermometer_with_one_click_a_bridge_and_edits_a_room(house, screenshot_dir):
     server, ids = house
-    run_script("setup", house, screenshot_dir)
+    output = run_script("setup", house, screenshot_dir)
+    assert _shown(output, "MAC_PROBLEM").startswith("A MAC address is six pairs of the digits 0–9 and letters A–F")
+    assert int(_shown(output, "SETUP_OVERFLOW")) <= 0
+    assert _shown(output, "VALVE_ADDED") == "Door added."
+    door = [v for v in _api(server, "/api/valves")["valves"] if v["mac"] == "00:1A:22:0C:3B:5E"]
+    assert len(door) == 1 and door[0]["name"] == "Door"
     thermometers = _api(server, "/api/thermometers")["thermometers"]
     added = [t for t in thermometers if t["mac"] == HEARD_MAC]
     assert len(added) == 1 and added[0]["room_id"] == ids["study"]
@@ -310,6 +315,56 @@ def test_the_overview_and_the_gas_view_show_what_the_api_measured(house, screens
         assert "Living room: " in tooltip and "Hot water" not in tooltip
         assert f"Total: {gas(today['metered']['gas_m3'])}, {money(today['metered']['cost'])}" in tooltip
         assert _shown(output, f"TOOLTIP_FOCUS_{size}")
+
+
+def test_the_schedule_editor_guards_unsaved_edits_and_reads_well_on_a_phone(house, screenshot_dir):
+    server, ids = house
+    headers = {"Authorization": f"Bearer {server.service_token}"}
+    # Monday in the bedroom: 16 °C, one hour at 20 °C, then 21 °C, and 16 °C from 22:00.
+    week = [{"weekday": 0, "time": t, "temperature_c": c} for t, c in (("06:00", 20.0), ("07:00", 21.0), ("22:00", 16.0))]
+    assert requests.put(f"{server.url}/api/rooms/{ids['bedroom']}/schedule", json={"switch_points": week},
+                        headers=headers, timeout=10).status_code == 200
+    output = run_script("editor", house, screenshot_dir)
+    assert _shown(output, "DIALOG") == "You have changes that are not saved. Leave and lose them?"
+    assert _shown(output, "STAYED") == f"#/rooms/{ids['living']}/schedule"
+    assert _shown(output, "LEFT") == "#/"
+    assert _shown(output, "DIALOGS") == "2"
+    assert _shown(output, "SAVED_IN_VIEW") == "true"
+    assert sorted(json.loads(_shown(output, "LABELS"))) == ["16°", "16°", "20°", "21°"]
+    assert (_shown(output, "READONLY_HANDLES"), _shown(output, "READONLY_MARKS")) == ("0", "2")
+    # The edit left unsaved never reached the API; the saved one did.
+    assert len(_api(server, f"/api/rooms/{ids['living']}/schedule")["switch_points"]) == 14
+    assert len(_api(server, f"/api/rooms/{ids['study']}/schedule")["switch_points"]) == 1
+
+
+def test_history_draws_the_target_as_it_was_recorded(house, screenshot_dir):
+    server, ids = house
+    headers = {"Authorization": f"Bearer {server.service_token}"}
+    now = datetime.fromisoformat(_api(server, "/api/status")["time"].replace("Z", "+00:00"))
+    start = now.replace(hour=0, minute=0) - timedelta(hours=2)
+    # As the control loop records them: the schedule, a boost an hour and a half ago, the schedule again.
+    targets = [{"room_id": ids["living"], "time": (now - timedelta(minutes=m)).isoformat(), "target_c": c, "source": s}
+               for m, c, s in ((120, 20.0, "schedule"), (90, 30.0, "boost"), (60, 20.0, "schedule"))]
+    assert requests.post(f"{server.url}/api/targets", json={"targets": targets}, headers=headers, timeout=10).status_code == 201
+    recorded = [t for t in _api(server, f"/api/rooms/{ids['living']}/history?from={start.isoformat().replace('+00:00', 'Z')}")["targets"]
+                if t["recorded"]]
+    assert [(t["target_c"], t["source"]) for t in recorded] == [(20.0, "schedule"), (30.0, "boost"), (20.0, "schedule")]
+    output = run_script("history", house, screenshot_dir)
+    assert _shown(output, "RECORDED_PIECES") == "1"
+    assert "target (as it was)" in json.loads(_shown(output, "LEGEND"))
+
+
+def test_every_view_is_accessible_and_usable_by_keyboard(house, screenshot_dir):
+    server, ids = house
+    output = run_script("a11y", house, screenshot_dir)
+    violations = json.loads(_shown(output, "VIOLATIONS"))
+    assert violations == [], "axe-core found serious or critical violations:\n" + "\n".join(
+        f"{v['view']}: {v['id']} ({v['impact']}): {v['nodes']}" for v in violations)
+    order = json.loads(_shown(output, "TAB_ORDER"))
+    assert order[:2] == ["#/", "#/"] and "language" in order, order
+    assert order[-1] == f"#/rooms/{ids['living']}"
+    assert _shown(output, "FOCUS_VISIBLE") == "true"
+    assert _shown(output, "ENTER_OPENED") == f"#/rooms/{ids['living']}"
 
 
 def test_screenshots_of_every_view(house, screenshot_dir):

@@ -176,3 +176,24 @@ def test_a_bad_program_is_a_permanent_error_and_a_silent_valve_a_retryable_one(v
     valve.unreachable = True
     with pytest.raises(RetryableDeviceError):
         client.read_program(MAC)
+
+
+def test_an_unpaired_valve_is_its_own_failure_and_the_check_says_so():
+    from datetime import timezone
+
+    from onoff.service import _failed_checks
+
+    valve = SimulatedEq3Valve(MAC, version="1.48", mode="auto", target_c=20.0)
+    server = SimulatedBridgeServer({MAC: valve}, timeout_s=1.0, token=TOKEN).start()
+    client = BridgeClient(server.url, timeout_s=5.0, token=TOKEN)
+    try:
+        with pytest.raises(PermanentDeviceError) as caught:
+            client.apply(MAC, "away", 30.0, _half_hour_ahead())
+        assert caught.value.code == "not_paired" and not valve.away
+        now = datetime(2026, 1, 12, 5, tzinfo=timezone.utc)
+        checks = _failed_checks(caught.value, 7, 3, now)
+        assert [(c["kind"], c["ok"], c["code"]) for c in checks] == [("valve", False, "valve_unpaired"),
+                                                                       ("bridge", True, None)]
+    finally:
+        client.close()
+        server.stop()

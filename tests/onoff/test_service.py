@@ -374,3 +374,22 @@ def test_the_weather_the_loop_uses_is_recorded_for_the_page(house):
         assert [hour["temperature_c"] for hour in weather["forecast"]] == TEMPERATURES_C[6:]
     finally:
         server.stop()
+
+
+def test_the_targets_the_loop_used_are_recorded_and_drawn_in_history(house):
+    living = house.rooms[0]
+    for _ in range(3):
+        house.minute()
+    # Everyone away: the next tick records it, with why; unchanged targets are not repeated.
+    house.api.put("/api/mode", {"mode": "away", "away_temp_c": 15.0})
+    for _ in range(3):
+        house.minute()
+    rows = house.rows("SELECT time, target_c, source, reason FROM target_history WHERE room_id = %s ORDER BY time",
+                      living.room_id)
+    assert [(r["target_c"], r["source"]) for r in rows] == [(20.0, "default"), (15.0, "away")]
+    assert rows[0]["time"] == START + timedelta(minutes=1)
+    assert rows[1]["time"] == START + timedelta(minutes=4) and rows[1]["reason"] == "away"
+    # History draws the recorded targets, not today's schedule, for the time the loop ran.
+    history = house.api.get(f"/api/rooms/{living.room_id}/history?from=2026-01-12T05:00:00Z&to=2026-01-12T05:06:00Z")
+    recorded = [(t["target_c"], t["source"]) for t in history["targets"] if t["recorded"]]
+    assert recorded == [(20.0, "default"), (15.0, "away")]

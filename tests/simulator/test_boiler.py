@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.boiler import BoilerRejected, NefitBoiler, UnknownPath
+from simulator.boiler import EFFICIENCY_TABLE, BoilerRejected, NefitBoiler, UnknownPath, condensing_efficiency
 from simulator.house import load_house
 
 
@@ -60,7 +60,7 @@ def test_burner_modulates_within_limits_and_counts_starts(boiler):
     step = _step(boiler, 15.0, loop_c=20.0)
     assert boiler.spec.power_min_kw * 1000 <= step.burner_w <= boiler.spec.power_max_kw * 1000
     assert boiler.books.starts == 1
-    hot = boiler.supply_setpoint_c(5.0) + boiler.spec.burner_off_above_k + 1
+    hot = boiler.supply_temp_c + boiler.spec.burner_off_above_k + 1
     assert _step(boiler, 15.0, loop_c=hot).burner_w == 0  # anti-cycling: water too hot
     assert boiler.books.burn_lengths_s == [60.0]
 
@@ -105,3 +105,53 @@ def test_unknown_paths(boiler):
         boiler.bridge_get("/ecus/rrc/nonsense")
     with pytest.raises(UnknownPath):
         boiler.bridge_post("/system/appliance/systemPressure", 2.0)
+
+
+def test_condensing_efficiency_falls_with_the_return_temperature():
+    returns = np.linspace(15.0, 80.0, 66)
+    for firing in (0.05, 0.3, 0.5, 1.0):
+        eta = [condensing_efficiency(r, firing) for r in returns]
+        assert all(a >= b for a, b in zip(eta, eta[1:]))
+    # Condensing below the flue gas's dew point (about 55 °C) is what the curve is about: the
+    # efficiency drops by 8 to 9 points from a 25 °C to a 70 °C return.
+    assert condensing_efficiency(25.0, 0.5) - condensing_efficiency(70.0, 0.5) > 0.08
+    assert EFFICIENCY_TABLE.min() <= condensing_efficiency(100.0, 2.0) <= condensing_efficiency(0.0, 0.0) \
+        <= EFFICIENCY_TABLE.max()
+
+
+def _burn(boiler, setpoint_c, minutes, sensor_c=19.0):
+    """Burn for ``minutes`` with the room at ``sensor_c`` and the given override; the loop is held
+    at the supply temperature the boiler asks for, as a fast loop would be, and the radiators'
+    mean 5 K below it (the design drop of 10 K)."""
+    boiler.set_override(setpoint_c)
+    n = 8
+    loop = 40.0
+    for _ in range(minutes):
+        boiler.control(60.0, 2 * 1440 + 18 * 60, sensor_c, 5.0, loop, np.full(n, loop - 5.0), np.full(n, 300.0))
+        loop = boiler.supply_temp_c
+    return boiler
+
+
+def test_room_control_heats_hotter_the_further_the_room_is_below_the_setpoint():
+    house = load_house()
+    assert house.boiler.control == "room"
+    near = _burn(NefitBoiler(house), 19.5, 20)
+    far = _burn(NefitBoiler(house), 22.0, 20)
+    assert house.boiler.supply_min_c <= near.supply_temp_c < far.supply_temp_c <= house.boiler.supply_max_c
+    # Hotter water comes back hotter and condenses less: the same heat costs more gas.
+    assert near.return_temp_c < far.return_temp_c
+    per_heat = [b.books.gas_ch_j / b.books.heat_ch_j for b in (near, far)]
+    assert per_heat[0] < per_heat[1]
+    # The integral part finds a supply temperature for a room that stays below its setpoint.
+    longer = _burn(NefitBoiler(house), 19.5, 120)
+    assert longer.supply_temp_c > near.supply_temp_c
+
+
+def test_weather_control_follows_the_heating_curve():
+    import dataclasses
+
+    house = load_house()
+    house = dataclasses.replace(house, boiler=dataclasses.replace(house.boiler, control="weather"))
+    for setpoint in (19.5, 22.0):
+        boiler = _burn(NefitBoiler(house), setpoint, 5)
+        assert boiler.supply_temp_c == boiler.supply_setpoint_c(5.0)

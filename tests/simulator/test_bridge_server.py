@@ -55,3 +55,26 @@ def test_an_unreachable_simulated_valve_is_a_bluetooth_timeout():
         assert answer.status_code == 504 and answer.json()["error"] == "bluetooth_timeout"
     finally:
         server.stop()
+
+
+def test_pairing_with_the_pin_on_the_display_then_commands_are_taken():
+    valve = SimulatedEq3Valve(MAC, version="1.48", pin="428715", mode="manual", target_c=19.0)
+    server = SimulatedBridgeServer({MAC: valve}, central="esp32-attic", token=BRIDGE_TOKEN).start()
+    try:
+        refused = requests.post(f"{server.url}/valves/{MAC}/target", json={"temperature_c": 22.0}, headers=BRIDGE_AUTH, timeout=5)
+        assert refused.status_code == 409
+        assert refused.json() == {"error": "not_paired",
+                                  "message": f"valve {MAC} is not paired: enter the PIN shown on its display"}
+        for pin, status, error in (("12345", 400, "bad_request"), (428715, 400, "bad_request"),
+                                   ("428716", 403, "wrong_pin")):
+            answer = requests.post(f"{server.url}/valves/{MAC}/pair", json={"pin": pin}, headers=BRIDGE_AUTH, timeout=5)
+            assert (answer.status_code, answer.json()["error"]) == (status, error), answer.text
+        assert valve.bonds == set() and valve.target_c == 19.0
+        paired = requests.post(f"{server.url}/valves/{MAC}/pair", json={"pin": "428715"}, headers=BRIDGE_AUTH, timeout=5)
+        assert paired.status_code == 200 and paired.json() == {"mac": MAC, "paired": True}
+        assert valve.bonds == {"esp32-attic"}
+        moved = requests.post(f"{server.url}/valves/{MAC}/target", json={"temperature_c": 22.0}, headers=BRIDGE_AUTH, timeout=5)
+        assert moved.status_code == 200 and valve.target_c == 22.0
+        assert requests.get(f"{server.url}/valves/{MAC}/pair", headers=BRIDGE_AUTH, timeout=5).status_code == 405
+    finally:
+        server.stop()

@@ -247,3 +247,26 @@ def test_boost_starts_with_any_byte_of_one_or_more():
     valve = SimulatedEq3Valve(MAC, mode="manual", target_c=17.0)
     valve.handle_command(bytes([0x45, 0xFF]), MORNING)
     assert not eq3.decode_status(valve.handle_command(bytes([0x45, 0x00]), MORNING)).boost
+
+
+def test_firmware_1_48_refuses_commands_until_paired_with_the_pin_on_its_display():
+    from simulator.eq3_valve import NotPaired
+
+    valve = SimulatedEq3Valve(MAC, version="1.48", pin="428715", mode="manual", target_c=19.0)
+    with pytest.raises(NotPaired):
+        valve.handle_command(eq3.encode_target(22.0), MORNING, "pi")
+    assert valve.target_c == 19.0 and valve.commands_received == []
+    assert not valve.pair("pi", "428716")
+    assert valve.pair("pi", "428715")
+    assert eq3.decode_status(valve.handle_command(eq3.encode_target(22.0), MORNING, "pi")).target_temp_c == 22.0
+    # The bond is the Pi's: another central still needs the PIN.
+    with pytest.raises(NotPaired):
+        valve.handle_command(eq3.encode_target(23.0), MORNING, "esp32-attic")
+
+
+def test_older_firmware_needs_no_pin():
+    valve = SimulatedEq3Valve(MAC, version="1.46")
+    assert not valve.needs_pin
+    assert eq3.decode_status(valve.handle_command(eq3.encode_target(22.0), MORNING, "pi")).target_temp_c == 22.0
+    with pytest.raises(ValueError, match="firmware version"):
+        SimulatedEq3Valve(MAC, version="new")

@@ -37,6 +37,8 @@ def test_default_house_is_a_terraced_house_with_every_thermometer_format():
     (lambda d: d["boiler"].update(sensor_room="cellar"), "boiler.sensor_room"),
     (lambda d: d["layout"]["neighbours"].append(["living", "attic", 3]), "layout.neighbours[16]"),
     (lambda d: d["house"].update(mass_class="concrete"), "house.mass_class"),
+    (lambda d: d["boiler"].update(control="outdoor"), "boiler.control"),
+    (lambda d: d["boiler"].update(supply_min_c=80), "boiler.supply_min_c"),
 ])
 def test_bad_house_files_name_the_key(change, key):
     data = _default()

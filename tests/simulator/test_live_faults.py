@@ -197,3 +197,36 @@ def test_a_locked_valves_wheel_does_nothing(live):
         assert valve.target_c == before
     finally:
         valve.locked = False
+
+
+def test_adapter_faults_need_the_simulated_bluez(live):
+    answer = fault(live, {"adapter": "stuck"})
+    assert answer.status_code == 409 and answer.json()["error"] == "no_adapter"
+
+
+def test_adapter_faults_on_demand(tmp_path):
+    house = load_house()
+    clock = Clock(start=datetime(2026, 1, 12, 5, tzinfo=timezone.utc), epoch=time.time(), speed=60.0)
+    running = LiveHouse(house, clock, http_port=0, nefit_port=0, p1_port=0, warmup_days=0.05,
+                        bridge_ports={name: 0 for name in house.bridges}, bluez_socket=str(tmp_path / "bus"),
+                        bluez_bridges=frozenset({"pi"}), bridge_token=BRIDGE_TOKEN).start()
+    try:
+        assert "pi" not in running.bridges  # the product's Pi bridge serves those valves over BlueZ
+        assert fault(running, {"adapter": "stuck"}).json()["faults"]["adapter"]["stuck"] is True
+        answer = fault(running, {"adapter": {"connect_failures": 2, "in_progress": 1, "drop_mid_command": 1}})
+        assert answer.status_code == 200
+        assert answer.json()["faults"]["adapter"] == {"stuck": True, "connect_failures": 2, "in_progress": 1,
+                                                      "drop_mid_command": 1}
+        state = sim_state(running)
+        assert state["bluez"]["stuck"] is True and state["bluez"]["valves"]
+        assert state["valve_states"][state["bluez"]["valves"][0]]["pin"] is not None
+        for body, words in (({"adapter": "broken"}, 'adapter: "stuck", "ok"'),
+                            ({"adapter": {"connect_failures": -1}}, "adapter.connect_failures"),
+                            ({"adapter": {"stuck": True}}, "unknown key(s) adapter.stuck"),
+                            ({"adapter": "ok", "valve": ATTIC_VALVE}, "exactly one device")):
+            refused = fault(running, body)
+            assert refused.status_code == 400 and words in refused.json()["message"], refused.json()
+        assert fault(running, {"adapter": "ok"}).json()["faults"]["adapter"] == {
+            "stuck": False, "connect_failures": 0, "in_progress": 0, "drop_mid_command": 0}
+    finally:
+        running.stop()

@@ -14,11 +14,77 @@ from typing import Callable
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakError
+from bleak.exc import BleakDBusError, BleakError, BleakGATTProtocolError, BleakGATTProtocolErrorCode
 from bleak_retry_connector import BleakClientWithServiceCache, establish_connection, get_device
 
 from protocols.eq3 import NOTIFY_CHARACTERISTIC_UUID, WRITE_CHARACTERISTIC_UUID
-from thermostat_reader.valve_bridge.transport import BluetoothTimeout, ScanPauser
+from thermostat_reader.valve_bridge.transport import BluetoothTimeout, NotPaired, ScanPauser, WrongPin
+
+#: Where the bridge's BlueZ agent lives on the system bus while it pairs.
+AGENT_PATH = "/org/heating/pairing_agent"
+#: The ATT errors of a write that needs a bond the adapter lacks.
+_NEEDS_BOND = (BleakGATTProtocolErrorCode.INSUFFICIENT_AUTHENTICATION, BleakGATTProtocolErrorCode.INSUFFICIENT_ENCRYPTION)
+_REFUSED_PASSKEY = ("org.bluez.Error.AuthenticationFailed", "org.bluez.Error.AuthenticationCanceled",
+                    "org.bluez.Error.AuthenticationRejected")
+
+
+class _PasskeyAgent:
+    """A BlueZ agent (org.bluez.Agent1) that answers passkey entry with one PIN, for one pairing.
+
+    bleak registers no agent; without one BlueZ cannot pair a valve that asks for its PIN.
+    """
+
+    def __init__(self, pin: str):
+        from dbus_fast.service import ServiceInterface, method
+
+        passkey = int(pin)
+
+        class Agent(ServiceInterface):
+            def __init__(self):
+                super().__init__("org.bluez.Agent1")
+                self.asked = 0
+
+            @method()
+            def RequestPasskey(self, device: "o") -> "u":  # noqa: F821, N802 (BlueZ's names)
+                self.asked += 1
+                return passkey
+
+            @method()
+            def Release(self):  # noqa: N802
+                pass
+
+            @method()
+            def Cancel(self):  # noqa: N802
+                pass
+
+        self.agent = Agent()
+        self._bus = None
+
+    async def __aenter__(self) -> "_PasskeyAgent":
+        from dbus_fast import BusType, Message, MessageType
+        from dbus_fast.aio import MessageBus
+
+        self._bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        self._bus.export(AGENT_PATH, self.agent)
+        for member, signature, body in (("RegisterAgent", "os", [AGENT_PATH, "KeyboardOnly"]),
+                                        ("RequestDefaultAgent", "o", [AGENT_PATH])):
+            reply = await self._bus.call(Message(destination="org.bluez", path="/org/bluez",
+                                                 interface="org.bluez.AgentManager1", member=member,
+                                                 signature=signature, body=body))
+            if reply.message_type == MessageType.ERROR:
+                self._bus.disconnect()
+                raise BluetoothTimeout(f"BlueZ refused the pairing agent: {reply.error_name} {reply.body}")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        from dbus_fast import Message
+
+        try:
+            await self._bus.call(Message(destination="org.bluez", path="/org/bluez",
+                                         interface="org.bluez.AgentManager1", member="UnregisterAgent",
+                                         signature="o", body=[AGENT_PATH]))
+        finally:
+            self._bus.disconnect()
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +132,43 @@ class BleakValveTransport:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def pair(self, mac: str, pin: str, timeout_s: float) -> None:
+        if self._loop is None:
+            raise RuntimeError("BleakValveTransport.start() was not called")
+        future = asyncio.run_coroutine_threadsafe(self._pair(mac, pin, timeout_s), self._loop)
+        try:
+            future.result(timeout=self.find_timeout_s + timeout_s * 2 * (self.connect_attempts + 1))
+        except FutureTimeout as exc:
+            future.cancel()
+            raise BluetoothTimeout(f"pairing with {mac} took too long") from exc
+
+    async def _pair(self, mac: str, pin: str, timeout_s: float) -> None:
+        assert self._adapter_lock is not None
+        async with self._adapter_lock:
+            if self.scan_pauser is not None:
+                self.scan_pauser.pause()
+            try:
+                async with _PasskeyAgent(pin):
+                    device = await self._find(mac)
+                    client = await establish_connection(BleakClientWithServiceCache, device, mac,
+                                                        max_attempts=self.connect_attempts)
+                    try:
+                        await asyncio.wait_for(client.pair(), timeout=timeout_s)
+                    finally:
+                        try:
+                            await client.disconnect()
+                        except BleakError as exc:
+                            log.debug("Disconnecting from valve %s failed: %s", mac, exc)
+            except BleakDBusError as exc:
+                if exc.dbus_error in _REFUSED_PASSKEY:
+                    raise WrongPin(f"{exc.dbus_error}: {exc.dbus_error_details}") from exc
+                raise BluetoothTimeout(f"{type(exc).__name__}: {exc}") from exc
+            except (BleakError, asyncio.TimeoutError, OSError) as exc:
+                raise BluetoothTimeout(f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                if self.scan_pauser is not None:
+                    self.scan_pauser.resume()
+
     def exchange(self, mac: str, frame: bytes, timeout_s: float) -> bytes:
         if self._loop is None:
             raise RuntimeError("BleakValveTransport.start() was not called")
@@ -86,6 +189,10 @@ class BleakValveTransport:
                 paused = True
             try:
                 return await self._connect_and_exchange(mac, frame, timeout_s)
+            except BleakGATTProtocolError as exc:
+                if exc.args and exc.args[0] in _NEEDS_BOND:
+                    raise NotPaired(f"valve {mac} refuses writes without a bond: {exc}") from exc
+                raise BluetoothTimeout(f"{type(exc).__name__}: {exc}") from exc
             except (BleakError, asyncio.TimeoutError, OSError) as exc:
                 raise BluetoothTimeout(f"{type(exc).__name__}: {exc}") from exc
             finally:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from protocols import eq3
-from thermostat_reader.valve_bridge.transport import BluetoothTimeout, ValveTransport
+from thermostat_reader.valve_bridge.transport import BluetoothTimeout, NotPaired, ValveTransport, WrongPin
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,13 @@ class BridgeCore:
                 return self._queued(slot, lambda: self._read_program(slot))
             programs = _week_program(_parse_body(body))
             return self._queued(slot, lambda: self._write_program(slot, programs))
+        if len(parts) == 3 and parts[0] == "valves" and parts[2] == "pair":
+            self._allow(method, "POST")
+            slot = self._slot_for(parts[1])
+            pin = _parse_body(body).get("pin")
+            if not isinstance(pin, str) or len(pin) != 6 or not pin.isdigit():
+                raise RequestError(400, "bad_request", "pin must be the 6 digits shown on the valve's display")
+            return self._queued(slot, lambda: self._pair(slot, pin))
         if len(parts) == 3 and parts[0] == "valves" and parts[2] in ("target", "mode", "boost", "away"):
             self._allow(method, "POST")
             slot = self._slot_for(parts[1])
@@ -409,10 +416,27 @@ class BridgeCore:
                                    f"valve {slot.mac} answered, but did not confirm the program write") from exc
         return self._read_program(slot)
 
+    def _pair(self, slot: _ValveSlot, pin: str) -> dict:
+        try:
+            self.transport.pair(slot.mac, pin, self.timeout_s)
+        except WrongPin as exc:
+            log.warning("Valve %s refused the PIN given for pairing (%s).", slot.mac, exc)
+            raise RequestError(403, "wrong_pin",
+                               f"valve {slot.mac} refused the PIN: enter the 6 digits its display shows") from exc
+        except BluetoothTimeout as exc:
+            log.warning("Pairing with valve %s failed (%s).", slot.mac, exc)
+            raise RequestError(504, "bluetooth_timeout", f"valve {slot.mac} did not answer over Bluetooth") from exc
+        log.info("Paired with valve %s.", slot.mac)
+        return {"mac": slot.mac, "paired": True}
+
     def _send(self, slot: _ValveSlot, frame: bytes) -> bytes:
-        """Write one frame to the valve and return its answer; 504 when none comes."""
+        """Write one frame to the valve and return its answer; 504 when none comes, 409 when it needs pairing."""
         try:
             return self.transport.exchange(slot.mac, frame, self.timeout_s)
+        except NotPaired as exc:
+            log.warning("Valve %s refuses command %s until it is paired (%s).", slot.mac, frame.hex(), exc)
+            raise RequestError(409, "not_paired",
+                               f"valve {slot.mac} is not paired: enter the PIN shown on its display") from exc
         except BluetoothTimeout as exc:
             log.warning("Valve %s did not answer command %s (%s); its last known state is kept, "
                         "the control loop will try again.", slot.mac, frame.hex(), exc)

@@ -337,6 +337,34 @@ bool BridgeCore::route(const std::string& method, const std::string& target, con
     }
     return read_program(*slot, out, error);
   }
+  if (parts.size() == 3 && parts[0] == "valves" && parts[2] == "pair") {
+    if (!allow("POST")) return false;
+    Slot* slot;
+    if (!slot_for(parts[1], slot, error)) return false;
+    std::map<std::string, json::Value> request;
+    if (!json::parse_object(body, request)) {
+      error = {400, "bad_request", "the body is not a JSON object"};
+      return false;
+    }
+    auto pin = request.find("pin");
+    uint32_t passkey;
+    if (pin == request.end() || pin->second.type != json::Type::String || !parse_pin(pin->second.text, passkey)) {
+      error = {400, "bad_request", "pin must be the 6 digits shown on the valve's display"};
+      return false;
+    }
+    switch (link_.pair(slot->mac, passkey, timeout_ms_)) {
+      case PairResult::Paired:
+        out = "{\"mac\": " + json::quote(slot->mac) + ", \"paired\": true}";
+        return true;
+      case PairResult::WrongPin:
+        error = {403, "wrong_pin", "valve " + slot->mac + " refused the PIN: enter the 6 digits its display shows"};
+        return false;
+      case PairResult::Timeout:
+        break;
+    }
+    error = {504, "bluetooth_timeout", "valve " + slot->mac + " did not answer over Bluetooth"};
+    return false;
+  }
   if (parts.size() == 3 && parts[0] == "valves" &&
       (parts[2] == "target" || parts[2] == "mode" || parts[2] == "boost" || parts[2] == "away")) {
     if (!allow("POST")) return false;
@@ -451,10 +479,46 @@ bool BridgeCore::status_request(Slot& slot, Error& error) {
 }
 
 bool BridgeCore::send(Slot& slot, const eq3::Frame& frame, eq3::Frame& answer, Error& error) {
-  if (link_.exchange(slot.mac, frame, timeout_ms_, answer) != LinkResult::Answered) {
-    error = {504, "bluetooth_timeout", "valve " + slot.mac + " did not answer over Bluetooth"};
-    return false;
+  switch (link_.exchange(slot.mac, frame, timeout_ms_, answer)) {
+    case LinkResult::Answered:
+      return true;
+    case LinkResult::NotPaired:
+      error = {409, "not_paired", "valve " + slot.mac + " is not paired: enter the PIN shown on its display"};
+      return false;
+    case LinkResult::Timeout:
+      break;
   }
+  error = {504, "bluetooth_timeout", "valve " + slot.mac + " did not answer over Bluetooth"};
+  return false;
+}
+
+void PendingPasskey::offer(const std::string& mac, uint32_t passkey) {
+  mac_ = mac;
+  passkey_ = passkey;
+  pending_ = true;
+}
+
+bool PendingPasskey::take(const std::string& mac, uint32_t& passkey) {
+  if (!pending_ || mac != mac_) return false;
+  passkey = passkey_;
+  clear();
+  return true;
+}
+
+void PendingPasskey::clear() {
+  pending_ = false;
+  passkey_ = 0;
+  mac_.clear();
+}
+
+bool parse_pin(const std::string& text, uint32_t& passkey) {
+  if (text.size() != 6) return false;
+  uint32_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  passkey = value;
   return true;
 }
 

@@ -14,15 +14,40 @@ namespace bridge {
 
 extern const char* const kContractVersion;
 
-enum class LinkResult { Answered, Timeout };
+// NotPaired: the valve refused the write for want of a bond (ATT Insufficient Authentication):
+// eQ-3 firmware 1.48 and later take commands only once paired with the PIN on their display.
+enum class LinkResult { Answered, Timeout, NotPaired };
+enum class PairResult { Paired, WrongPin, Timeout };
 
-// Writes one frame to one valve and waits for its notification.
+// Writes one frame to one valve and waits for its notification; pairs with a valve.
 class ValveLink {
  public:
   virtual ~ValveLink() {}
   virtual LinkResult exchange(const std::string& mac, const eq3::Frame& frame, uint32_t timeout_ms,
                               eq3::Frame& answer) = 0;
+  // Bonds with the valve by passkey entry of `passkey` (the 6 digits on its display); the radio's
+  // stack stores the bond (on the board: in flash), so it outlives a restart.
+  virtual PairResult pair(const std::string& mac, uint32_t passkey, uint32_t timeout_ms) = 0;
 };
+
+// The passkey for the pairing under way: the radio stack asks for it from its security callback, on
+// another task, with only the connection at hand. It is given out once, for that valve only, so
+// a stray request (another device, a second ask) never gets the household's PIN.
+class PendingPasskey {
+ public:
+  void offer(const std::string& mac, uint32_t passkey);
+  // The passkey offered for `mac` (upper case), once; false when none is pending for it.
+  bool take(const std::string& mac, uint32_t& passkey);
+  void clear();
+
+ private:
+  std::string mac_;
+  uint32_t passkey_ = 0;
+  bool pending_ = false;
+};
+
+// "428715" -> 428715; false unless exactly six ASCII digits.
+bool parse_pin(const std::string& text, uint32_t& passkey);
 
 class BridgeClock {
  public:

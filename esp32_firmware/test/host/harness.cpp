@@ -8,7 +8,8 @@
 //   request <METHOD> <TARGET> <BODY-HEX or ->                      handle one request
 //   quit
 // While handling a request the harness may ask the test for the valve's answer:
-//   out: ble <MAC> <FRAME-HEX>      in: reply <HEX> | timeout
+//   out: ble <MAC> <FRAME-HEX>      in: reply <HEX> | timeout | not_paired
+//   out: pair <MAC> <PASSKEY>       in: paired | wrong_pin | timeout
 // When done:
 //   out: response <STATUS> <JSON>
 #include <cstdio>
@@ -51,10 +52,28 @@ class StdioLink : public bridge::ValveLink {
     std::istringstream words(line);
     std::string kind, hex, bytes;
     words >> kind >> hex;
+    if (kind == "not_paired") return bridge::LinkResult::NotPaired;
     if (kind != "reply" || !from_hex(hex, bytes)) return bridge::LinkResult::Timeout;
     answer.assign(bytes.begin(), bytes.end());
     return bridge::LinkResult::Answered;
   }
+
+  bridge::PairResult pair(const std::string& mac, uint32_t passkey, uint32_t) override {
+    // As on the board: the passkey waits for the stack's request, which takes it once.
+    pending.offer(mac, passkey);
+    uint32_t asked = 0;
+    if (!pending.take(mac, asked)) return bridge::PairResult::Timeout;
+    char digits[7];
+    std::snprintf(digits, sizeof digits, "%06u", static_cast<unsigned>(asked));
+    std::cout << "pair " << mac << " " << digits << std::endl;
+    std::string line;
+    if (!std::getline(std::cin, line)) return bridge::PairResult::Timeout;
+    if (line == "paired") return bridge::PairResult::Paired;
+    if (line == "wrong_pin") return bridge::PairResult::WrongPin;
+    return bridge::PairResult::Timeout;
+  }
+
+  bridge::PendingPasskey pending;
 };
 
 class FixedClock : public bridge::BridgeClock {

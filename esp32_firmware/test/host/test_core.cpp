@@ -141,11 +141,22 @@ class OneReplyLink : public bridge::ValveLink {
   eq3::Frame reply;
   bool answer = true;
   std::vector<eq3::Frame> sent;
+  bool paired = true;
+  uint32_t valve_pin = 428715;
+  std::vector<uint32_t> passkeys;
   bridge::LinkResult exchange(const std::string&, const eq3::Frame& frame, uint32_t, eq3::Frame& out) override {
     sent.push_back(frame);
+    if (!paired) return bridge::LinkResult::NotPaired;
     if (!answer) return bridge::LinkResult::Timeout;
     out = reply;
     return bridge::LinkResult::Answered;
+  }
+  bridge::PairResult pair(const std::string&, uint32_t passkey, uint32_t) override {
+    passkeys.push_back(passkey);
+    if (!answer) return bridge::PairResult::Timeout;
+    if (passkey != valve_pin) return bridge::PairResult::WrongPin;
+    paired = true;
+    return bridge::PairResult::Paired;
   }
 };
 
@@ -298,6 +309,43 @@ void test_secret() {
                          c == '_');
 }
 
+void test_pairing_by_passkey_entry() {
+  OneReplyLink link;
+  StillClock clock;
+  bridge::BridgeCore core(link, clock, "esp32", 1000);
+  core.set_valves({"00:1A:22:0C:3B:5D"});
+  link.paired = false;
+  link.reply = bytes("020101640428");
+  bridge::Response r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/target", "{\"temperature_c\": 21}");
+  CHECK(r.status == 409 && r.body.find("\"not_paired\"") != std::string::npos);
+  // A PIN that is not six digits never reaches the radio.
+  const char* malformed[] = {"{}", "{\"pin\": 428715}", "{\"pin\": \"42871\"}", "{\"pin\": \"4287150\"}",
+                             "{\"pin\": \"42871a\"}", "{\"pin\": \" 428715\"}"};
+  for (const char* body : malformed) CHECK(core.handle("POST", "/valves/00:1A:22:0C:3B:5D/pair", body).status == 400);
+  CHECK(link.passkeys.empty());
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/pair", "{\"pin\": \"428716\"}");
+  CHECK(r.status == 403 && r.body.find("\"wrong_pin\"") != std::string::npos && !link.paired);
+  r = core.handle("POST", "/valves/00:1A:22:0C:3B:5D/pair", "{\"pin\": \"028715\"}");
+  CHECK(r.status == 403 && link.passkeys.back() == 28715);  // leading zero: passkey 028715
+  r = core.handle("POST", "/valves/00:1a:22:0c:3b:5d/pair", "{\"pin\": \"428715\"}");
+  CHECK(r.status == 200 && r.body == "{\"mac\": \"00:1A:22:0C:3B:5D\", \"paired\": true}");
+  CHECK(core.handle("POST", "/valves/00:1A:22:0C:3B:5D/target", "{\"temperature_c\": 21}").status == 200);
+  CHECK(core.handle("GET", "/valves/00:1A:22:0C:3B:5D/pair", "").status == 405);
+  link.answer = false;
+  CHECK(core.handle("POST", "/valves/00:1A:22:0C:3B:5D/pair", "{\"pin\": \"428715\"}").status == 504);
+
+  // The stack's passkey request gets the PIN once, and only for the valve being paired.
+  bridge::PendingPasskey pending;
+  uint32_t passkey = 0;
+  CHECK(!pending.take("00:1A:22:0C:3B:5D", passkey));
+  pending.offer("00:1A:22:0C:3B:5D", 428715);
+  CHECK(!pending.take("00:1A:22:0C:3B:5E", passkey));
+  CHECK(pending.take("00:1A:22:0C:3B:5D", passkey) && passkey == 428715);
+  CHECK(!pending.take("00:1A:22:0C:3B:5D", passkey));
+  uint32_t parsed = 1;
+  CHECK(bridge::parse_pin("000000", parsed) && parsed == 0 && !bridge::parse_pin("-12345", parsed));
+}
+
 int main() {
   test_recorded_status();
   test_newer_layout();
@@ -310,6 +358,7 @@ int main() {
   test_json_nesting_is_kept();
   test_bridge_away_and_program();
   test_secret();
+  test_pairing_by_passkey_entry();
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -143,6 +143,14 @@ export default {
   'What to do:': 'Wat te doen:',
   'Concerns: {name}': 'Betreft: {name}',
   'not answering': 'antwoordt niet',
+  'not paired': 'niet gekoppeld',
+  'Pair this valve: enter the PIN shown on its display. Hold its wheel pressed until it shows PAir and a PIN; valves with older firmware need no pairing.':
+    'Koppel deze kraan: vul de pincode van zijn scherm in. Houd het wiel ingedrukt tot hij PAir en een pincode toont; kranen met oudere firmware hoeven niet gekoppeld te worden.',
+  'Enter the 6 digits the valve shows.': 'Vul de 6 cijfers in die de kraan toont.',
+  'Paired: {valve} takes commands now.': 'Gekoppeld: {valve} neemt nu opdrachten aan.',
+  'Valve': 'Kraan',
+  'PIN': 'Pincode',
+  'Pair': 'Koppelen',
   'its bridge is offline': 'de brug is offline',
   silent: 'stil',
   'battery low': 'batterij bijna leeg',
@@ -158,6 +166,12 @@ export default {
   'A radiator valve does not answer': 'Een radiatorkraan antwoordt niet',
   'The valve keeps its last setting and then follows its own program. Check its batteries and that it is within reach of its bridge; the system keeps trying.':
     'De kraan houdt de laatste stand en volgt daarna het eigen programma. Controleer de batterijen en of hij binnen bereik van zijn brug is; het systeem blijft het proberen.',
+  'A radiator valve must be paired': 'Een radiatorkraan moet gekoppeld worden',
+  'Its firmware takes commands only from a paired bridge; meanwhile it follows its own program. Pair this valve: hold its wheel until it shows PAir, then enter the PIN shown on its display under Setup → Valves.':
+    'Zijn firmware neemt alleen opdrachten aan van een gekoppelde brug; intussen volgt hij zijn eigen programma. Koppel deze kraan: houd het wiel ingedrukt tot hij PAir toont en vul dan de pincode van zijn scherm in onder Instellingen → Kranen.',
+  'The Pi’s Bluetooth heard nothing': 'De Bluetooth van de Pi hoorde niets',
+  'The thermometer reader restarts its scan by itself; readings resume within minutes. If this comes back often, make sure no other program uses the Pi’s Bluetooth.':
+    'De thermometeruitlezer start zijn scan vanzelf opnieuw; de metingen komen binnen enkele minuten terug. Gebeurt dit vaak, zorg dan dat geen ander programma de Bluetooth van de Pi gebruikt.',
   'A thermometer is silent': 'Een thermometer is stil',
   'Until it is heard again, the room’s valve holds the room’s target with its own thermostat. Check the thermometer is in its room and replace its battery if the display is blank.':
     'Tot hij weer gehoord wordt, houdt de kraan de doeltemperatuur met de eigen thermostaat. Kijk of de thermometer in zijn kamer is en vervang de batterij als het scherm leeg is.',
@@ -188,6 +202,7 @@ export default {
     'Tik op de balk van een dag om daar een schakelmoment toe te voegen; sleep een markering (of gebruik de pijltjestoetsen) om het te verplaatsen. Vanaf elk schakelmoment verwarmt de kamer tot de temperatuur ervan, tot het volgende.',
   'No switch points on {day}: the temperature of the day before carries on.': 'Geen schakelmomenten op {day}: de temperatuur van de dag ervoor loopt door.',
   Time: 'Tijd',
+  'Time (24-hour)': 'Tijd (24-uurs)',
   Temperature: 'Temperatuur',
   'Delete the switch point at {time}': 'Het schakelmoment om {time} verwijderen',
   '+ Add switch point': '+ Schakelmoment toevoegen',
@@ -199,6 +214,7 @@ export default {
   'Schedule of {room} saved.': 'Schema van {room} opgeslagen.',
   'this room': 'deze kamer',
   'Unsaved changes': 'Niet opgeslagen wijzigingen',
+  'You have changes that are not saved. Leave and lose them?': 'U hebt wijzigingen die niet zijn opgeslagen. Weggaan en ze kwijtraken?',
   Discard: 'Weggooien',
   'Save schedule': 'Schema opslaan',
   '{n} point': '{n} moment',
@@ -212,6 +228,7 @@ export default {
   'No readings in this period': 'Geen metingen in deze periode',
   measured: 'gemeten',
   'target (planned ahead)': 'doel (vooraf gepland)',
+  'target (as it was)': 'doel (zoals het was)',
   'valve open': 'kraan open',
   Range: 'Periode',
   Day: 'Dag',
@@ -250,6 +267,9 @@ export default {
   Until: 'Tot',
   'the next switch point': 'het volgende schakelmoment',
   'a time': 'een tijdstip',
+  'I end it': 'ik het beëindig',
+  'Set by hand: {temp} until you end it.': 'Met de hand: {temp} tot u het beëindigt.',
+  'set by hand until you end it': 'met de hand ingesteld tot u het beëindigt',
   'Setting…': 'Instellen…',
   Set: 'Instellen',
   Boost: 'Boost',
@@ -287,19 +307,15 @@ export default {
   'Living room': 'Woonkamer',
   'Temperature without a schedule (°C)': 'Temperatuur zonder schema (°C)',
   'Never below (°C)': 'Nooit onder (°C)',
-  'Switching margin (K)': 'Schakelmarge (K)',
-  'Thermometer correction (K)': 'Correctie van de thermometer (K)',
   'Position in the list': 'Plaats in de lijst',
   Control: 'Regeling',
   'Automatic: this system drives the valves': 'Automatisch: dit systeem stuurt de kranen',
   'Manual: leave the valves alone': 'Handmatig: laat de kranen met rust',
-  'Start heating early to be warm at the switch point': 'Eerder beginnen met verwarmen om op het schakelmoment warm te zijn',
   'recognise by itself': 'zelf herkennen',
   'MAC address': 'MAC-adres',
   optional: 'niet verplicht',
   Room: 'Kamer',
   'no room': 'geen kamer',
-  'Advertisement format': 'Formaat van de uitzending',
   'Bind key (stock Xiaomi firmware only)': 'Bindsleutel (alleen originele Xiaomi-firmware)',
   '32 hex digits': '32 hexadecimale tekens',
   Kind: 'Soort',
@@ -308,7 +324,6 @@ export default {
   'Simulated house (demo)': 'Gesimuleerd huis (demo)',
   Address: 'Adres',
   'optional, e.g. Window': 'niet verplicht, bijv. Raam',
-  'Driven by bridge': 'Bediend door brug',
   'Radiator power (W)': 'Vermogen van de radiator (W)',
   'Settings saved.': 'Instellingen opgeslagen.',
   'New room': 'Nieuwe kamer',
@@ -376,7 +391,46 @@ export default {
   // Weather
   Outside: 'Buiten',
   'at {time}': 'om {time}',
+  'measured at {time}': 'gemeten om {time}',
   'Next 24 hours: {low} to {high}': 'Komende 24 uur: {low} tot {high}',
   Forecast: 'Verwachting',
   'No forecast yet: the control loop records it once it has fetched one.': 'Nog geen verwachting: de regeling legt die vast zodra ze er een heeft opgehaald.',
+
+  // Setup, in plain words
+  'Leeway around the target (°C)': 'Speling rond het doel (°C)',
+  'Heating starts this much below the target and stops this much above it, so the valves do not switch at every tenth of a degree.':
+    'Verwarmen begint zoveel onder het doel en stopt zoveel erboven, zodat de kranen niet bij elke tiende graad schakelen.',
+  'Thermometer reads too high or too low by (°C)': 'Thermometer wijkt af met (°C)',
+  'Added to every reading: −0.5 when the thermometer shows half a degree more than the room really is.':
+    'Wordt bij elke meting opgeteld: −0,5 als de thermometer een halve graad meer aangeeft dan het in de kamer is.',
+  'Wait for the sun before heating': 'Wachten op de zon voor het verwarmen',
+  'When the room is less than 1 °C below its target and the forecast brings sunshine or milder weather within 3 hours, heating waits for it. Further below, it heats anyway.':
+    'Als de kamer minder dan 1 °C onder het doel is en de verwachting binnen 3 uur zon of zachter weer geeft, wacht de verwarming daarop. Verder eronder verwarmt ze toch.',
+  'What the thermometer sends': 'Wat de thermometer uitzendt',
+  'Reached through the bridge': 'Bereikt via de brug',
+  'A MAC address is six pairs of the digits 0–9 and letters A–F, with colons between them, like {example}. It is printed on the device or its box.':
+    'Een MAC-adres bestaat uit zes paren van de cijfers 0–9 en letters A–F, met dubbele punten ertussen, zoals {example}. Het staat op het apparaat of de doos.',
+  'A bind key is 32 of the digits 0–9 and letters A–F (the key of this thermometer from the Xiaomi Home app).':
+    'Een bindsleutel bestaat uit 32 van de cijfers 0–9 en letters A–F (de sleutel van deze thermometer uit de Xiaomi Home-app).',
+  '{name} added.': '{name} toegevoegd.',
+
+  // Sessions
+  'Signed in on these devices': 'Ingelogd op deze apparaten',
+  'No device is signed in with the household password.': 'Geen enkel apparaat is ingelogd met het wachtwoord van het huishouden.',
+  'Unknown browser': 'Onbekende browser',
+  '(this device)': '(dit apparaat)',
+  'unknown address': 'onbekend adres',
+  'signed in {age} ago': '{age} geleden ingelogd',
+  'last used {age} ago': '{age} geleden gebruikt',
+  'Sign out here': 'Hier uitloggen',
+  'Sign out': 'Uitloggen',
+
+  // Summer and planned holidays
+  'summer: heating off': 'zomer: verwarming uit',
+  Summer: 'Zomer',
+  'Summer: heating off, rooms only kept above frost; the valves still exercise once a week':
+    'Zomer: verwarming uit, kamers alleen boven het vriespunt gehouden; de kranen bewegen nog één keer per week',
+  'Home: rooms follow their schedules. Holiday planned from {from} to {until}': 'Thuis: de kamers volgen hun schema. Vakantie gepland van {from} tot {until}',
+  'The day you leave must be before the day you come back.': 'De dag van vertrek moet voor de dag van terugkomst liggen.',
+  'Away from (empty: from now; the holiday starts at the beginning of that day)': 'Weg vanaf (leeg: vanaf nu; de vakantie begint aan het begin van die dag)',
 }

@@ -80,3 +80,27 @@ describe('time labels', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(hours > 48 ? 34 : 48)
   })
 })
+
+describe('recorded and planned targets', () => {
+  it('draws the recorded part solid and the planned part apart', async () => {
+    const { buildChart } = await import('../../src/chart.js')
+    const history = {
+      from: '2026-01-12T00:00:00Z', to: '2026-01-12T12:00:00Z', resolution_s: 0,
+      readings: [{ time: '2026-01-12T01:00:00Z', temperature_c: 19 }],
+      targets: [
+        { time: '2026-01-12T00:00:00Z', target_c: 18, source: 'schedule', recorded: false },
+        { time: '2026-01-12T03:00:00Z', target_c: 23, source: 'override', recorded: true },
+        { time: '2026-01-12T06:00:00Z', target_c: 20, source: 'schedule', recorded: false },
+      ],
+      valve_states: [],
+    }
+    const chart = buildChart(history, { width: 720, height: 300 })
+    expect(chart.recordedTargetPath.match(/M/g)).toHaveLength(1)
+    // The plan before the first record and after it are two separate pieces.
+    expect(chart.targetPath.match(/M/g)).toHaveLength(2)
+    // Without "recorded" (an older API) everything is the plan.
+    const older = buildChart({ ...history, targets: history.targets.map(({ recorded, ...t }) => t) }, { width: 720, height: 300 })
+    expect(older.recordedTargetPath).toBe('')
+    expect(older.targetPath.match(/M/g)).toHaveLength(1)
+  })
+})

@@ -8,6 +8,7 @@ import RoomCard from '../../src/components/RoomCard.vue'
 import EntitySection from '../../src/components/EntitySection.vue'
 import ModePanel from '../../src/components/ModePanel.vue'
 import OverridePanel from '../../src/components/OverridePanel.vue'
+import ValvePairing from '../../src/components/ValvePairing.vue'
 import { daysFromApi } from '../../src/schedule.js'
 import { nodeFetch, startServer } from './httpServer.js'
 
@@ -235,11 +236,46 @@ describe('ModePanel', () => {
     expect(server.requests[0].body).toEqual({ mode: 'holiday', away_temp_c: 15, holiday_temp_c: 12, holiday_until: '2026-02-01' })
     expect(wrapper.emitted('changed')).toHaveLength(1)
   })
+
+  it('plans a holiday ahead with a first and a last day, and refuses them the wrong way round', async () => {
+    server = await startServer({ 'PUT /api/mode': (_, body) => ({ status: 200, body }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(ModePanel, { props: { mode: HOME, api } })
+    await wrapper.find('[data-test=mode-edit]').trigger('click')
+    await wrapper.find('[data-test=mode-holiday]').setValue(true)
+    await wrapper.find('[data-test=holiday-from]').setValue('2026-02-10')
+    await wrapper.find('[data-test=holiday-until]').setValue('2026-02-01')
+    expect(wrapper.text()).toContain('The day you leave must be before the day you come back.')
+    await wrapper.find('[data-test=holiday-until]').setValue('2026-02-17')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ mode: 'holiday', away_temp_c: 15, holiday_temp_c: 12, holiday_from: '2026-02-10', holiday_until: '2026-02-17' })
+  })
+
+  it('says when a holiday is planned, and what summer means', () => {
+    const planned = mount(ModePanel, { props: { mode: { ...HOME, planned_holiday: { from: '2026-02-09T23:00:00Z', until: '2026-02-16T23:00:00Z' } } } })
+    expect(planned.find('[data-test=mode-summary]').text()).toMatch(/^Home: rooms follow their schedules\. Holiday planned from \w+ \d+ Feb/)
+    const summer = mount(ModePanel, { props: { mode: { ...HOME, mode: 'summer' } } })
+    expect(summer.find('[data-test=mode-summary]').text()).toContain('Summer: heating off')
+  })
 })
 
 describe('OverridePanel', () => {
   const ROOM = { id: 3, name: 'Study', target_c: 17.5, target_source: 'default', override: null }
   const NOW = new Date('2026-01-12T05:30:00Z')
+
+  it('sets an override until it is ended, and says so', async () => {
+    server = await startServer({ 'PUT /api/rooms/3/override': (_, body) => ({ status: 200, body: { override: body } }) })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    const wrapper = mount(OverridePanel, { props: { room: ROOM, now: NOW, api } })
+    await wrapper.find('[data-test=until-cancelled]').setValue(true)
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(server.requests[0].body).toEqual({ temperature_c: 17.5, until: 'cancelled' })
+    const held = mount(OverridePanel, { props: { room: { ...ROOM, target_source: 'override',
+      override: { kind: 'manual', temperature_c: 17.5, starts_at: '2026-01-12T05:00:00Z', ends_at: null } }, now: NOW, api } })
+    expect(held.find('[data-test=override-active]').text()).toContain('Set by hand: 17.5\u00a0°C until you end it.')
+  })
 
   it('shows the API’s words when it refuses an override', async () => {
     // The 422 detail as home-heating's controller_api/rooms.py words it (put_override).
@@ -263,7 +299,9 @@ describe('OverridePanel', () => {
     const wrapper = mount(OverridePanel, { props: { room: ROOM, now: NOW, api } })
     await wrapper.find('[data-test=override-temp]').setValue('21')
     await wrapper.find('[data-test=until-time]').setValue(true)
-    await wrapper.find('[data-test=override-until]').setValue('2030-01-12T23:00')
+    await wrapper.find('[data-test=override-until-date]').setValue('2030-01-12')
+    await wrapper.find('[data-test=override-until-time]').setValue('2300')
+    await wrapper.find('[data-test=override-until-time]').trigger('change')
     await wrapper.find('form').trigger('submit')
     await settle()
     await wrapper.find('[data-test=boost-30]').trigger('click')
@@ -273,5 +311,47 @@ describe('OverridePanel', () => {
     expect(new Date(override.body.until).getTime()).toBe(new Date('2030-01-12T23:00').getTime())
     expect(override.body.until).toMatch(/Z$|[+-]\d\d:\d\d$/)
     expect(boost.body).toEqual({ minutes: 30 })
+  })
+})
+
+describe('ValvePairing', () => {
+  const VALVES = [{ id: 3, mac: '00:1A:22:0C:3B:5D', name: 'Window' }]
+
+  async function pairingServer() {
+    const asked = []
+    server = await startServer({
+      'POST /api/valves/3/pair': (_, body) => {
+        asked.push(body.pin)
+        if (body.pin !== '428715') {
+          return { status: 422, body: { type: 'about:blank', title: 'Unprocessable Content', status: 422,
+            detail: 'the valve refused this PIN: enter the 6 digits its display shows while it says PAir' } }
+        }
+        return { status: 200, body: { valve_id: 3, mac: '00:1A:22:0C:3B:5D', paired: true } }
+      },
+    })
+    const api = createApi({ baseUrl: `${server.url}/api`, fetchImpl: nodeFetch })
+    return { api, asked }
+  }
+
+  it('asks for the PIN on the display, says when the valve refused it, and when it is paired', async () => {
+    const { api, asked } = await pairingServer()
+    const wrapper = mount(ValvePairing, { props: { valves: VALVES, pair: api.pairValve } })
+    expect(wrapper.text()).toContain('enter the PIN shown on its display')
+    await wrapper.find('[data-field=pair-valve]').setValue('3')
+    await wrapper.find('[data-field=pair-pin]').setValue('12345')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(wrapper.find('[data-test=pair-error]').text()).toContain('6 digits')
+    expect(asked).toEqual([])
+    await wrapper.find('[data-field=pair-pin]').setValue('428716')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(wrapper.find('[data-test=pair-error]').text()).toContain('the valve refused this PIN')
+    await wrapper.find('[data-field=pair-pin]').setValue('428715')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(asked).toEqual(['428716', '428715'])
+    expect(wrapper.find('[data-test=pair-done]').text()).toContain('Window')
+    expect(wrapper.find('[data-test=pair-error]').exists()).toBe(false)
   })
 })

@@ -15,6 +15,10 @@ describe('words for numbers', () => {
   it.each([[50, '50 s'], [600, '10 min'], [7200, '2 h'], [7500, '2 h 5 min'], [3 * 86400, '3 days'], [null, 'never']])(
     'formatAge(%j) is %j', (seconds, words) => expect(formatAge(seconds)).toBe(words))
   it('keeps the unit with its number', () => expect(formatTemp(19.44)).toBe('19.4\u00a0°C'))
+  it('never writes minus zero', () => {
+    expect(formatTemp(-0.1, 0)).toBe('0\u00a0°C')
+    expect(formatTemp(-0.6, 0)).toBe('-1\u00a0°C')
+  })
 })
 
 describe('targetReason', () => {

@@ -34,7 +34,7 @@ function literalKeys() {
 const TABLE_KEYS = [
   ...WEEKDAYS, ...WEEKDAYS_SHORT, ...Object.values(SOURCE_WORDS), ...Object.values(BOILER_DOING), ...Object.values(DEVICE_WORDS),
   ...Object.values(PROBLEM_WORDS).flatMap((w) => [w.title, w.advice]),
-  'Rooms', 'Schedules', 'History', 'Setup', 'Now', 'Schedule', 'Gas', 'By day', 'By week', 'By month',
+  'Rooms', 'Schedules', 'History', 'Setup', 'Now', 'Schedule', 'Gas', 'By day', 'By week', 'By month', 'Home', 'Away', 'Holiday', 'Summer',
 ]
 
 const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()

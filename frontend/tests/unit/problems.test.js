@@ -11,7 +11,7 @@ import RoomCard from '../../src/components/RoomCard.vue'
 
 // Every code GET /api/status may report in `problems` (the brief for house health, docs/api.md "Status").
 const CODES = ['valve_unreachable', 'bridge_unreachable', 'thermometer_stale', 'battery_low', 'boiler_unreachable',
-  'controller_silent', 'meter_silent']
+  'controller_silent', 'meter_silent', 'valve_unpaired', 'adapter_stuck']
 
 const NOW = new Date('2026-01-12T07:37:00Z')
 const minutesAgo = (minutes) => new Date(NOW.getTime() - minutes * 60000).toISOString()
