@@ -8,6 +8,7 @@ from typing import Callable, Protocol, TypeVar
 
 from pydantic import ValidationError
 
+from common.settings import SecretError
 from common.spool import SpoolInUse
 
 S = TypeVar("S")
@@ -18,13 +19,21 @@ class Service(Protocol):
     def stop(self) -> None: ...
 
 
-def load_settings(settings_cls: Callable[[], S], program: str) -> S | None:
-    """The service's settings, or None after printing which key is wrong."""
+def load_settings(settings_cls: Callable[[], S], program: str, secrets: bool = True) -> S | None:
+    """The service's settings, or None after printing which key is wrong (or which secret is weak)."""
     try:
-        return settings_cls()
+        settings = settings_cls()
     except ValidationError as exc:
         print(f"{program}: error: bad settings:\n{exc}", file=sys.stderr)
         return None
+    try:
+        check = getattr(settings, "check_secrets", None)
+        if secrets and check is not None:
+            check()
+    except SecretError as exc:
+        print(f"{program}: error: {exc}", file=sys.stderr)
+        return None
+    return settings
 
 
 def configure_logging(settings) -> None:

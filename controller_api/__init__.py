@@ -12,6 +12,7 @@ from flask import Flask, send_from_directory
 from psycopg.types.json import Jsonb
 
 from common.clock import Clock
+from common.settings import database_password, refuse_weak_secrets
 from controller_api import auth, db, errors
 from controller_api.jsonutil import ApiJSONProvider
 from controller_api.settings import ApiSettings
@@ -23,6 +24,12 @@ log = logging.getLogger("controller_api")
 def create_app(test_config: dict | None = None) -> Flask:
     """Builds the app from HEATING_* settings; ``test_config`` overrides them (tests)."""
     settings = ApiSettings(**(test_config or {}).get("settings", {}))
+    # A served API needs both; tests may leave one unset to see the API without it.
+    refuse_weak_secrets({"HEATING_PASSWORD": settings.password, "HEATING_SERVICE_TOKEN": settings.service_token,
+                         "HEATING_SECRET_KEY": settings.secret_key,
+                         "HEATING_GRAFANA_DB_PASSWORD": settings.grafana_db_password,
+                         "HEATING_DB_PASSWORD": database_password(settings.database_url)},
+                        required=() if test_config else ("HEATING_PASSWORD", "HEATING_SERVICE_TOKEN"))
     app = Flask(__name__)
     app.json = ApiJSONProvider(app)
     app.config.update(

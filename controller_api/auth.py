@@ -149,7 +149,8 @@ def _too_many(wait_s: float) -> ApiProblem:
 
 
 @endpoint(bp, "/login", "POST", summary="Log in with the household password", body=LoginIn,
-          tags=["session"], auth=False, responses={429: "too many wrong passwords from this client (Retry-After)"})
+          tags=["session"], auth=False, responses={401: "wrong password, or none configured",
+                                                    429: "too many wrong passwords from this client (Retry-After)"})
 def login():
     data = json_body(LoginIn)
     password = current_app.config.get("PASSWORD")

@@ -86,7 +86,8 @@ THERMOMETERS = Resource(
     nullable=frozenset({"room_id", "bind_key", "name"}),
 )
 BRIDGES = Resource(
-    "bridges", "bridge", ("name", "kind", "base_url"), "id, name, kind, base_url", order_by="name, id",
+    "bridges", "bridge", ("name", "kind", "base_url", "token"), "id, name, kind, base_url, token IS NOT NULL AS has_token",
+    nullable=frozenset({"token"}), order_by="name, id",
 )
 VALVES = Resource(
     "valves", "valve", ("mac", "room_id", "bridge_id", "name", "radiator_power_w"),

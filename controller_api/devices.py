@@ -63,9 +63,17 @@ def delete_thermometer(thermometer_id: int):
     return "", 204
 
 
-@endpoint(bp, "/bridges", "GET", summary="List valve bridges")
+def bridge_json(row: dict) -> dict:
+    # Where a bridge listens is only for those signed in: it takes commands (with its token).
+    out = dict(row)
+    if not authenticated():
+        out.pop("base_url", None)
+    return out
+
+
+@endpoint(bp, "/bridges", "GET", summary="List valve bridges (addresses only with credentials)")
 def list_bridges():
-    return {"bridges": BRIDGES.list()}
+    return {"bridges": [bridge_json(r) for r in BRIDGES.list()]}
 
 
 @endpoint(bp, "/bridges", "POST", summary="Add a valve bridge", body=BridgeCreate, status=201)
@@ -73,9 +81,9 @@ def create_bridge():
     return BRIDGES.create(json_body(BridgeCreate)), 201
 
 
-@endpoint(bp, "/bridges/<int:bridge_id>", "GET", summary="One valve bridge")
+@endpoint(bp, "/bridges/<int:bridge_id>", "GET", summary="One valve bridge (its address only with credentials)")
 def get_bridge(bridge_id: int):
-    return BRIDGES.get(bridge_id)
+    return bridge_json(BRIDGES.get(bridge_id))
 
 
 @endpoint(bp, "/bridges/<int:bridge_id>", "PATCH", summary="Change a valve bridge", body=BridgePatch)

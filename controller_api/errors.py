@@ -130,7 +130,12 @@ def init_app(app: Flask) -> None:
             detail = "no such endpoint"
         elif exc.code == 405:
             detail = "method not allowed on this endpoint"
-        return problem(exc.code, detail)
+        response = problem(exc.code, detail)
+        # RFC 9110: a 405 says which methods the endpoint has (Allow); werkzeug gives them.
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "retry-after"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

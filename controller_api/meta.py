@@ -71,6 +71,9 @@ def build_openapi() -> dict:
                                    "schema": prop})
         if parameters:
             operation["parameters"] = parameters
+        if doc.query is not None:
+            operation["responses"]["422"] = {"description": "invalid query parameter; the parameter is named",
+                                              "content": problem}
         if doc.body is not None:
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": schema_ref(doc.body)}}}
@@ -82,6 +85,11 @@ def build_openapi() -> dict:
             operation["responses"]["401"] = {"description": "no credentials", "content": problem}
         if "{" in doc.path:
             operation["responses"]["404"] = {"description": "unknown id", "content": problem}
+        if doc.method in ("post", "put", "patch", "delete"):
+            operation["responses"]["409"] = {"description": "a conflict: a duplicate, or still in use",
+                                              "content": problem}
+        operation["responses"]["503"] = {"description": "the database is unavailable or took too long (Retry-After)",
+                                          "content": problem}
         for code, description in (doc.responses or {}).items():
             operation["responses"][str(code)] = {"description": description, "content": problem}
         paths.setdefault(doc.path, {})[doc.method] = operation

@@ -141,10 +141,23 @@ class ThermometerPatch(Model):
     name: str | None = Field(default=None, max_length=60)
 
 
+def _bridge_token(value: str | None) -> str | None:
+    if value is not None and value.lower().startswith("change-me"):
+        raise ValueError("is still the example value; use the bridge's own token")
+    return value
+
+
+#: What the control loop sends as "Authorization: Bearer <token>" (docs/bridge-api.md); write-only.
+BridgeToken = Annotated[str | None, Field(default=None, min_length=16, max_length=200, pattern=r"^[!-~]+$",
+                                          description="the bridge's token; never shown again"),
+                        AfterValidator(_bridge_token)]
+
+
 class BridgeCreate(Model):
     name: Name
     kind: Literal["pi", "esp32", "simulated"] = "esp32"
     base_url: str = Field(max_length=200, pattern=r"^https?://[^/\s]+(/\S*)?$")
+    token: BridgeToken = None
 
     @field_validator("base_url")
     @classmethod
@@ -156,6 +169,7 @@ class BridgePatch(Model):
     name: Name | None = None
     kind: Literal["pi", "esp32", "simulated"] | None = None
     base_url: str | None = Field(default=None, max_length=200, pattern=r"^https?://[^/\s]+(/\S*)?$")
+    token: BridgeToken = None
 
 
 class ValveCreate(Model):

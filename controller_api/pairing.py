@@ -40,13 +40,15 @@ def pair_valve(valve_id: int):
     pin = json_body(ValvePairIn).pin
     with connection() as conn:
         valve = conn.execute(
-            """SELECT v.id, upper(v.mac::text) AS mac, b.name AS bridge, b.base_url
+            """SELECT v.id, upper(v.mac::text) AS mac, b.name AS bridge, b.base_url, b.token
                FROM valves v JOIN bridges b ON b.id = v.bridge_id WHERE v.id = %s""", (valve_id,)).fetchone()
     if valve is None:
         raise not_found("valve", valve_id)
     url = f"{valve['base_url']}/valves/{valve['mac']}/pair"
     try:
-        answer = requests.post(url, json={"pin": pin}, timeout=BRIDGE_TIMEOUT_S)
+        # The bridge takes only requests with its token (docs/bridge-api.md, "Authentication").
+        answer = requests.post(url, json={"pin": pin}, timeout=BRIDGE_TIMEOUT_S,
+                               headers={"Authorization": f"Bearer {valve['token']}"} if valve["token"] else {})
         body = answer.json()
     except (requests.RequestException, ValueError) as exc:
         log.warning("Pairing valve %s: its bridge %s did not answer (%s)", valve["mac"], valve["bridge"], exc)

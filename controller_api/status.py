@@ -1,9 +1,10 @@
 """GET /api/status: every room's state and target, the house mode and the boiler."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, has_request_context
 
 from controller_api import domain, health, inputs, lease
+from controller_api.auth import authenticated, has_service_token
 from controller_api.db import connection
 from controller_api.http import endpoint, query_args
 from controller_api.models import AtQuery
@@ -35,6 +36,16 @@ def _device_problems(open_problems: list[dict]) -> dict[tuple, dict]:
 def _latest(*instants):
     known = [i for i in instants if i is not None]
     return max(known) if known else None
+
+
+def _bridge_json(row: dict) -> dict:
+    # The address only for those signed in, the token only for the control loop (the service token).
+    out = {"id": row["bridge_id"], "name": row["bridge_name"], "kind": row["bridge_kind"]}
+    if has_request_context() and authenticated():
+        out["base_url"] = row["base_url"]
+    if has_request_context() and has_service_token():
+        out["token"] = row["bridge_token"]
+    return out
 
 
 def house_status(conn, at) -> dict:
@@ -80,6 +91,7 @@ def house_status(conn, at) -> dict:
     for row in conn.execute(
             """SELECT v.id, upper(v.mac::text) AS mac, v.name, v.radiator_power_w, v.room_id,
                       b.id AS bridge_id, b.name AS bridge_name, b.kind AS bridge_kind, b.base_url,
+                      b.token AS bridge_token,
                       s.time AS state_time, s.state, s.target_c, s.valve_pct, s.mode, s.until
                FROM valves v JOIN bridges b ON b.id = v.bridge_id
                LEFT JOIN LATERAL (
@@ -89,8 +101,7 @@ def house_status(conn, at) -> dict:
         valves.setdefault(row["room_id"], []).append({
             "id": row["id"], "mac": row["mac"], "name": row["name"],
             "radiator_power_w": row["radiator_power_w"],
-            "bridge": {"id": row["bridge_id"], "name": row["bridge_name"], "kind": row["bridge_kind"],
-                       "base_url": row["base_url"]},
+            "bridge": _bridge_json(row),
             "state": None if row["state_time"] is None else {
                 "time": row["state_time"], "state": row["state"], "target_c": row["target_c"],
                 "valve_pct": row["valve_pct"], "mode": row["mode"], "until": row["until"]},

@@ -42,7 +42,7 @@ from pydantic import Field, ValidationError
 from psycopg.rows import dict_row
 
 from common.clock import Clock
-from common.settings import ServiceSettings
+from common.settings import SecretError, ServiceSettings, database_password
 from controller_api import health, notify
 from controller_api.domain import household_settings
 
@@ -72,6 +72,9 @@ class WatchSettings(ServiceSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/heating"
     #: Seconds between rounds (the API's clock is not used: a round is real work).
     watch_interval_s: float = Field(default=60.0, ge=1, le=3600)
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_DB_PASSWORD": database_password(self.database_url)}
 
 
 @dataclass
@@ -212,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = WatchSettings()
         clock = Clock.from_settings(settings)
-    except (ValidationError, ValueError) as exc:
+        settings.check_secrets()
+    except (ValidationError, ValueError, SecretError) as exc:
         print(f"error: bad setting: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -8,6 +8,7 @@ import sys
 import psycopg
 from pydantic import ValidationError
 
+from common.settings import SecretError
 from db.migrate import MigrationError, migrate, pending, wait_for_database
 from db.settings import DatabaseSettings
 
@@ -23,8 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = DatabaseSettings()
+        settings.check_secrets()
     except ValidationError as exc:
         print(f"error: bad setting: {exc}", file=sys.stderr)
+        return 2
+    except SecretError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         if args.command == "migrate":

@@ -129,6 +129,9 @@ class Stack:
         self.children: list[Child] = []
         self.cluster: LocalCluster | None = None
         self.service_token = secrets.token_urlsafe(24)
+        # Its own secrets, so that a .env still holding the examples does not stop the demo.
+        self.secret_key = secrets.token_urlsafe(32)
+        self.bridge_token = secrets.token_urlsafe(24)
         self.ports = {name: free_port() for name in ("sim_http", "bridge_pi", "bridge_esp32", "nefit", "p1")}
         self.ports["api"] = config.api_port or free_port()
         self.database_url = ""
@@ -248,6 +251,10 @@ class Stack:
         env.update({
             "HEATING_DATABASE_URL": self.database_url,
             "HEATING_SERVICE_TOKEN": self.service_token,
+            "HEATING_SECRET_KEY": self.secret_key,
+            "HEATING_GRAFANA_DB_PASSWORD": self.secret_key,
+            # The simulated bridges take it, provisioning gives it to the API, the loop sends it.
+            "HEATING_BRIDGE_TOKEN": self.bridge_token,
             "HEATING_API_URL": self.api_url,
             "HEATING_TZ": "Europe/Amsterdam",
             "PYTHONUNBUFFERED": "1",

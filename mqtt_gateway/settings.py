@@ -38,6 +38,13 @@ class MqttSettings(ServiceSettings):
     service_token: str = ""
     api_timeout_s: float = Field(10.0, gt=0, le=120)
 
+    required_secrets = ("HEATING_SERVICE_TOKEN",)
+
+    def secrets(self) -> dict[str, str | None]:
+        # The broker's password travels in the URL (HEATING_MQTT_PASSWORD in .env.example).
+        return {"HEATING_SERVICE_TOKEN": self.service_token or None,
+                "HEATING_MQTT_PASSWORD (in HEATING_MQTT_URL)": parse_mqtt_url(self.mqtt_url).password}
+
     @field_validator("mqtt_url")
     @classmethod
     def _url(cls, value: str) -> str:

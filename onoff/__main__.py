@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     from common.cli import configure_logging, load_settings
     from onoff.settings import OnoffSettings
 
-    settings = load_settings(OnoffSettings, "onoff")
+    # The health check reads only the heartbeat: it needs no secret.
+    settings = load_settings(OnoffSettings, "onoff", secrets=args.command != "health")
     if settings is None:
         return 2
     if args.command == "health":

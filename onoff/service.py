@@ -204,6 +204,8 @@ class ControlLoop:
         self._targets_recorded: dict[int, tuple] = {}
         self._boiler_checked_at: datetime | None = None
         self._bridges: dict[str, BridgeClient] = {}
+        #: Each bridge's token by base URL, from the API's status (the page's bridge setup sets it).
+        self._bridge_tokens: dict[str, str | None] = {}
         #: The valves' own week programs, kept equal to their rooms' schedules.
         self.programs = ProgramSync()
         self._lock = threading.Lock()
@@ -226,9 +228,19 @@ class ControlLoop:
                    retry_max_s=settings.retry_max_s, api_down_ticks=settings.api_down_ticks, dry_run=dry_run)
 
     def _bridge(self, base_url: str) -> BridgeClient:
+        token = self._bridge_tokens.get(base_url)
         if base_url not in self._bridges:
-            self._bridges[base_url] = BridgeClient(base_url, self.bridge_timeout_s)
+            self._bridges[base_url] = BridgeClient(base_url, self.bridge_timeout_s, token)
+        elif self._bridges[base_url].token != token:
+            self._bridges[base_url].set_token(token)  # changed on the page's bridge setup
         return self._bridges[base_url]
+
+    def _learn_bridge_tokens(self, status: dict) -> None:
+        for room in status.get("rooms", []):
+            for valve in room.get("valves", []):
+                bridge = valve.get("bridge") or {}
+                if bridge.get("base_url"):
+                    self._bridge_tokens[bridge["base_url"]] = bridge.get("token")
 
     def _record(self, path: str, body: dict) -> None:
         if not self.dry_run:
@@ -247,6 +259,7 @@ class ControlLoop:
                 # Asked at the loop's own instant, so the API resolves targets for the same moment
                 # the loop decides for (they share the clock settings; this removes any skew).
                 status = self.api.get("/api/status", params={"at": _iso(now)})
+                self._learn_bridge_tokens(status)
             except (ApiUnavailable, ApiRejected) as exc:
                 self.api_failures += 1
                 log.warning("No status from the API (%s), %d tick(s) in a row; %s", exc, self.api_failures,

@@ -72,6 +72,11 @@ class OnoffSettings(ServiceSettings):
     #: SPOOL_DIR, else in the temporary directory.
     heartbeat_file: str | None = None
 
+    required_secrets = ("HEATING_SERVICE_TOKEN",)
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_SERVICE_TOKEN": self.service_token}
+
     @field_validator("nefit_url", "latitude", "longitude", "weather_cache_path", "spool_dir", "service_token",
                      "lease_ttl_s", "heartbeat_file", mode="before")
     @classmethod

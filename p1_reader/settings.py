@@ -27,6 +27,11 @@ class P1Settings(ServiceSettings):
     #: The controller API and the service token for its writes.
     api_url: str = "http://127.0.0.1:8000"
     service_token: str = ""
+
+    required_secrets = ("HEATING_SERVICE_TOKEN",)
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_SERVICE_TOKEN": self.service_token or None}
     api_timeout_s: float = Field(10.0, gt=0, le=120)
     #: Meter readings wait on disk when the API is unreachable, and are sent in order later: in the
     #: folder p1_reader/ of this directory (so services may share one HEATING_SPOOL_DIR).

@@ -17,7 +17,7 @@ import sys
 
 from pydantic import ValidationError
 
-from common.settings import ServiceSettings
+from common.settings import SecretError, ServiceSettings
 
 
 class SimulatorSettings(ServiceSettings):
@@ -33,6 +33,13 @@ class SimulatorSettings(ServiceSettings):
     sim_nefit_port: int = 3000
     #: P1 telegrams (TCP, like ser2net).
     sim_p1_port: int = 2323
+    #: The token the simulated bridges take (run) and that provisioning gives them in the API.
+    bridge_token: str = ""
+
+    required_secrets = ("HEATING_BRIDGE_TOKEN",)
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_BRIDGE_TOKEN": self.bridge_token or None}
 
 
 def _fail(message: str) -> int:
@@ -91,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         settings = SimulatorSettings()
     except ValidationError as exc:
         return _fail(f"bad setting: {exc}")
+    if args.command in ("run", "provision"):
+        try:
+            settings.check_secrets()
+        except SecretError as exc:
+            return _fail(str(exc))
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from simulator.house import HouseError, load_house
@@ -110,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                              http_port=args.http_port or settings.sim_http_port,
                              nefit_port=args.nefit_port or settings.sim_nefit_port,
                              p1_port=args.p1_port or settings.sim_p1_port, bridge_ports=bridge_ports,
-                             bluez_socket=args.bluez_socket, bluez_bridges=frozenset(args.bluez_bridge))
+                             bluez_socket=args.bluez_socket, bluez_bridges=frozenset(args.bluez_bridge),
+                             bridge_token=settings.bridge_token)
         except OSError as exc:
             return _fail(f"cannot listen: {exc} (is another simulator running? choose other ports)")
         except (ValueError, RuntimeError) as exc:
@@ -134,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             while True:
                 try:
                     report = provision(client, house, bridge_host=args.bridge_host, bridge_ports=bridge_ports,
-                                       pi_bridges=frozenset(args.pi_bridge))
+                                       pi_bridges=frozenset(args.pi_bridge), bridge_token=settings.bridge_token)
                     break
                 except ApiUnavailable as exc:
                     if time.monotonic() >= deadline:

@@ -58,7 +58,8 @@ class SimulatedValveTransport:
 class SimulatedBridgeServer:
     """Serves the contract for ``valves`` (by MAC) on ``host:port``; ``start()``/``stop()``, ``url``.
 
-    ``now`` gives the simulated instant (the house's clock); default the wall clock.
+    ``now`` gives the simulated instant (the house's clock); default the wall clock. ``token`` is
+    the bridge token every request must carry (docs/bridge-api.md, "Authentication").
     """
 
     def __init__(
@@ -71,13 +72,14 @@ class SimulatedBridgeServer:
         zone: str | ZoneInfo = "Europe/Amsterdam",
         timeout_s: float = 10.0,
         central: str = "bridge",
+        token: str,
     ):
         now = now or (lambda: datetime.now(timezone.utc))
         self.valves = valves
         self.transport = SimulatedValveTransport(valves, now, central)
         self.core = BridgeCore(list(valves), self.transport, kind="simulated", now=now,
                                zone=zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone), timeout_s=timeout_s)
-        self.server = ContractHttpServer(self.core, host, port)
+        self.server = ContractHttpServer(self.core, host, port, token=token)
         self._power = _PowerSwitch(self)
 
     @property
@@ -139,7 +141,7 @@ class _PowerSwitch:
             bridge = self.bridge
             if on:
                 host, port = bridge.server._server.server_address[:2]
-                bridge.server = ContractHttpServer(bridge.core, host, port)
+                bridge.server = ContractHttpServer(bridge.core, host, port, token=bridge.server.token)
                 self._watch(bridge.server)
                 bridge.server.start()
             else:

@@ -107,7 +107,7 @@ class LiveHouse:
     def __init__(self, house: House, clock: Clock, *, host: str = "127.0.0.1", http_port: int = 8090,
                  nefit_port: int = 3000, p1_port: int = 2323, bridge_ports: dict[str, int] | None = None,
                  log_every_s: float = 3600.0, warmup_days: float = 2.0, bluez_socket: str | None = None,
-                 bluez_bridges: frozenset[str] = frozenset()):
+                 bluez_bridges: frozenset[str] = frozenset(), bridge_token: str):
         self.house = house
         self.clock = clock
         # The house has lived before the demo starts: its walls and rooms hold the warmth of
@@ -144,7 +144,7 @@ class LiveHouse:
             valves = {v.mac: self.sim.valves[v.mac] for _, v in house.valves if v.bridge == name}
             port = (bridge_ports or {}).get(name, bridge.port)
             self.bridges[name] = SimulatedBridgeServer(valves, host=host, port=port, now=clock.now, zone=house.zone,
-                                                       central=name)
+                                                       central=name, token=bridge_token)
         self.nefit = NefitServer(self.sim.boiler, host, nefit_port)
         self.p1 = P1Server(self.meter_values, host, p1_port)
         self.http = ThreadingHTTPServer((host, http_port), self._handler())

@@ -46,7 +46,8 @@ def bridge_url(house: House, name: str, host: str = "127.0.0.1", ports: dict[str
 
 
 def provision(client: ApiClient, house: House, *, bridge_host: str = "127.0.0.1",
-              bridge_ports: dict[str, int] | None = None, pi_bridges: frozenset[str] = frozenset()) -> ProvisionReport:
+              bridge_ports: dict[str, int] | None = None, pi_bridges: frozenset[str] = frozenset(),
+              bridge_token: str | None = None) -> ProvisionReport:
     """Create what the API lacks of ``house`` and update what differs (see the module docstring);
     raises the API client's errors (nothing half-hidden).
 
@@ -93,9 +94,13 @@ def provision(client: ApiClient, house: House, *, bridge_host: str = "127.0.0.1"
             bridge_ids[name] = existing["id"]
             _update(client, report, f"/api/bridges/{existing['id']}", f"bridge {name}", existing,
                     {"kind": kind, "base_url": bridge_url(house, name, bridge_host, bridge_ports)})
+            if bridge_token:
+                # Write-only in the API, so it is set every time rather than compared.
+                client.request("PATCH", f"/api/bridges/{existing['id']}", json={"token": bridge_token})
             continue
         created = client.post("/api/bridges", {"name": name, "kind": kind,
-                                               "base_url": bridge_url(house, name, bridge_host, bridge_ports)})
+                                               "base_url": bridge_url(house, name, bridge_host, bridge_ports),
+                                               **({"token": bridge_token} if bridge_token else {})})
         bridge_ids[name] = created["id"]
         report.created.append(f"bridge {name} at {created['base_url']}")
 

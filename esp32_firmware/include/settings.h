@@ -25,6 +25,14 @@
 // Connection attempts per command before answering bluetooth_timeout.
 #define BRIDGE_BLE_ATTEMPTS 3
 
-// Token POST /config needs (header "Authorization: Bearer <token>"). Change it
-// before flashing; it can itself be changed through /config.
+// Token POST /config needs (header "Authorization: Bearer <token>"). Left at
+// the example (or empty), the board makes a random one at its first start
+// and prints it on the USB serial console; /config can change it.
 #define BRIDGE_CONFIG_TOKEN "change-me"
+// Token the control loop sends with every contract request ("Authorization:
+// Bearer <token>"), also entered in this bridge's setup on the page. Left at
+// the example, the board makes a random one like the config token and prints it.
+#define BRIDGE_TOKEN "change-me"
+// Passphrase of the setup network (WPA2, at least 8 characters). Left at the
+// example, the board makes a random one like the token and prints it.
+#define BRIDGE_SETUP_AP_PASSWORD "change-me"

@@ -16,6 +16,7 @@
 #include "core/eq3.h"
 #include "core/json.h"
 #include "core/mac.h"
+#include "core/secret.h"
 #include "settings.h"
 
 namespace {
@@ -23,12 +24,42 @@ namespace {
 const char* const kServiceUuid = "3e135142-654f-9090-134a-a6ff5bb77046";
 
 struct Config {
-  String ssid, password, valves, tz, token;
+  String ssid, password, valves, tz, token, ap_password, bridge_token;
 };
 
 Preferences preferences;
 Config config;
 WebServer server(BRIDGE_HTTP_PORT);
+
+uint32_t hardware_random() { return esp_random(); }
+
+// An example or empty config token, or a setup network without a passphrase
+// (WPA2 needs at least 8 characters), would let anyone nearby take the
+// bridge: such a board makes its own once, keeps them in flash and prints
+// them on its USB serial console (only someone holding the board reads it).
+void ensure_secrets() {
+  bool changed = false;
+  preferences.begin("bridge", false);
+  if (secret::is_placeholder(config.token.c_str())) {
+    config.token = secret::generate(hardware_random, 24).c_str();
+    preferences.putString("token", config.token);
+    changed = true;
+  }
+  if (secret::is_placeholder(config.bridge_token.c_str())) {
+    config.bridge_token = secret::generate(hardware_random, 24).c_str();
+    preferences.putString("bridge_token", config.bridge_token);
+    changed = true;
+  }
+  if (secret::is_placeholder(config.ap_password.c_str()) || config.ap_password.length() < 8) {
+    config.ap_password = secret::generate(hardware_random, 16).c_str();
+    preferences.putString("ap_password", config.ap_password);
+    changed = true;
+  }
+  preferences.end();
+  if (changed) Serial.println("Made new secrets for this bridge (kept in flash):");
+  Serial.printf("Config token: %s\nBridge token (for the page's bridge setup): %s\nSetup network passphrase: %s\n",
+                config.token.c_str(), config.bridge_token.c_str(), config.ap_password.c_str());
+}
 
 void load_config() {
   preferences.begin("bridge", true);
@@ -37,7 +68,10 @@ void load_config() {
   config.valves = preferences.getString("valves", BRIDGE_VALVES);
   config.tz = preferences.getString("tz", BRIDGE_TZ);
   config.token = preferences.getString("token", BRIDGE_CONFIG_TOKEN);
+  config.ap_password = preferences.getString("ap_password", BRIDGE_SETUP_AP_PASSWORD);
+  config.bridge_token = preferences.getString("bridge_token", BRIDGE_TOKEN);
   preferences.end();
+  ensure_secrets();
 }
 
 // One connection at a time: the WebServer handles one request at a time, so
@@ -202,9 +236,10 @@ String request_target() {
 
 void send_json(int status, const std::string& body) { server.send(status, "application/json", body.c_str()); }
 
-// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token"}: stored in flash, then a restart.
+// POST /config {"wifi_ssid", "wifi_password", "valves", "tz", "token", "bridge_token", "ap_password"}: stored in
+// flash, then a restart.
 void handle_config() {
-  if (server.header("Authorization") != "Bearer " + config.token) {
+  if (!secret::bearer_matches(config.token.c_str(), server.header("Authorization").c_str())) {
     send_json(401, "{\"error\": \"unauthorized\", \"message\": \"send Authorization: Bearer <config token>\"}");
     return;
   }
@@ -221,7 +256,8 @@ void handle_config() {
   }
   preferences.begin("bridge", false);
   const char* keys[][2] = {{"wifi_ssid", "ssid"}, {"wifi_password", "password"}, {"valves", "valves"},
-                           {"tz", "tz"}, {"token", "token"}};
+                           {"tz", "tz"}, {"token", "token"}, {"ap_password", "ap_password"},
+                           {"bridge_token", "bridge_token"}};
   for (auto& key : keys) {
     auto it = fields.find(key[0]);
     if (it != fields.end() && it->second.type == json::Type::String)
@@ -234,8 +270,8 @@ void handle_config() {
 }
 
 void handle_contract() {
-  bridge::Response response =
-      core.handle(method_name(server.method()), request_target().c_str(), server.arg("plain").c_str());
+  bridge::Response response = core.handle(method_name(server.method()), request_target().c_str(),
+                                         server.arg("plain").c_str(), server.header("Authorization").c_str());
   send_json(response.status, response.body);
 }
 
@@ -250,10 +286,12 @@ void setup() {
     macs.clear();
   }
   core.set_valves(macs);
+  core.set_token(config.bridge_token.c_str());
 
   if (config.ssid.isEmpty()) {
-    WiFi.softAP(BRIDGE_SETUP_AP_NAME);
-    Serial.printf("No Wi-Fi configured: join %s and POST /config to http://192.168.4.1\n", BRIDGE_SETUP_AP_NAME);
+    WiFi.softAP(BRIDGE_SETUP_AP_NAME, config.ap_password.c_str());
+    Serial.printf("No Wi-Fi configured: join %s (passphrase above) and POST /config to http://192.168.4.1\n",
+                  BRIDGE_SETUP_AP_NAME);
   } else {
     WiFi.mode(WIFI_STA);
     WiFi.begin(config.ssid.c_str(), config.password.c_str());
@@ -269,7 +307,7 @@ void setup() {
   // shows the PIN, the bridge types it (KeyboardOnly).
   NimBLEDevice::setSecurityAuth(true, true, true);
   NimBLEDevice::setSecurityIOCap(BLE_HS_IO_KEYBOARD_ONLY);
-  const char* headers[] = {"Authorization"};
+  const char* headers[] = {"Authorization"};  // /config's token and the contract's bridge token
   server.collectHeaders(headers, 1);
   server.on("/config", HTTP_POST, handle_config);
   server.onNotFound(handle_contract);

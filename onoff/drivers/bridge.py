@@ -19,10 +19,20 @@ RETRYABLE_CODES = {"bluetooth_timeout", "busy", "bad_response"}
 class BridgeClient:
     """Talks to one valve bridge. Thread-safe for concurrent calls to different valves."""
 
-    def __init__(self, base_url: str, timeout_s: float = 15.0):
+    def __init__(self, base_url: str, timeout_s: float = 15.0, token: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._session = requests.Session()
+        self.token = None
+        self.set_token(token)
+
+    def set_token(self, token: str | None) -> None:
+        """The bridge's token (docs/bridge-api.md, "Authentication"), sent with every request."""
+        self.token = token
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+        else:
+            self._session.headers.pop("Authorization", None)
 
     def close(self) -> None:
         self._session.close()

@@ -32,6 +32,9 @@ VALVE_ARGS = {
     "00:1A:22:0C:3B:5D": dict(firmware="new", mode="manual", target_c=20.0, valve_pct=40),
     "00:1A:22:0C:3B:5E": dict(firmware="old", battery_low=True),
 }
+#: Every bridge is given this token; requests carry it unless a test says otherwise.
+BRIDGE_TOKEN = "contract-bridge-token-0123456789"
+AUTHORIZATION = f"Bearer {BRIDGE_TOKEN}"
 # Frozen so that all three bridges set the valves' clocks alike.
 SIM_NOW = datetime(2026, 1, 12, 6, 0, 3, tzinfo=timezone.utc)
 
@@ -44,9 +47,12 @@ class HttpBridge:
     def __init__(self, url: str, valves: dict[str, SimulatedEq3Valve], stop):
         self.url, self.valves, self._stop = url, valves, stop
 
-    def request(self, method: str, target: str, body: bytes | None = None) -> tuple[int, dict]:
-        response = requests.request(method, self.url + target, data=body, timeout=10,
-                                    headers={"Content-Type": "application/json"} if body is not None else {})
+    def request(self, method: str, target: str, body: bytes | None = None,
+                authorization: str | None = AUTHORIZATION) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        response = requests.request(method, self.url + target, data=body, timeout=10, headers=headers)
         assert response.headers["Content-Type"] == "application/json"
         return response.status_code, response.json()
 
@@ -64,13 +70,16 @@ class HarnessBridge:
                                          text=True, bufsize=1)
         local = SIM_NOW.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S")
         self._send(f"time {local} {SIM_NOW:%Y-%m-%dT%H:%M:%SZ}")
+        self._send(f"token {BRIDGE_TOKEN}")
 
     def _send(self, line: str) -> None:
         self._process.stdin.write(line + "\n")
         self._process.stdin.flush()
 
-    def request(self, method: str, target: str, body: bytes | None = None) -> tuple[int, dict]:
-        self._send(f"request {method} {target} {body.hex() if body else '-'}")
+    def request(self, method: str, target: str, body: bytes | None = None,
+                authorization: str | None = AUTHORIZATION) -> tuple[int, dict]:
+        auth = f" {authorization.encode().hex()}" if authorization else ""
+        self._send(f"request {method} {target} {body.hex() if body else '-'}{auth}")
         while True:
             line = self._process.stdout.readline()
             assert line, "the harness stopped"
@@ -150,14 +159,14 @@ class FakeBluetooth:
 def _start_pi(valves):
     transport = FakeBluetooth(valves)
     settings = BridgeSettings(bridge_valves=",".join(valves), bridge_host="127.0.0.1", bridge_port=0,
-                              bridge_timeout_s=2)
+                              bridge_timeout_s=2, bridge_token=BRIDGE_TOKEN)
     bridge = PiValveBridge(settings, transport=transport, clock=Clock(start=SIM_NOW, epoch=time.time(), speed=1e-9))
     bridge.start()
     return HttpBridge(bridge.url, valves, bridge.stop)
 
 
 def _start_simulated(valves):
-    server = SimulatedBridgeServer(valves, now=lambda: SIM_NOW, zone=ZONE).start()
+    server = SimulatedBridgeServer(valves, now=lambda: SIM_NOW, zone=ZONE, token=BRIDGE_TOKEN).start()
     return HttpBridge(server.url, valves, server.stop)
 
 

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.contract.conftest import BRIDGE_TOKEN
+
 NEW = "00:1A:22:0C:3B:5D"  # newer firmware, manual at 20.0 °C, valve 40 %
 OLD = "00:1A:22:0C:3B:5E"  # older firmware, auto, low battery
 UNKNOWN = "00:1A:22:0C:3B:5F"
@@ -394,3 +396,25 @@ def test_all_bridges_answer_alike(open_bridge, case):
 
 def test_every_case_has_a_check():
     assert all(f"check_{case}" in globals() for case in CASES)
+
+
+ROUTES = [("GET", "/", None), ("GET", f"/valves/{NEW}", None), ("GET", f"/valves/{NEW}?refresh=1", None),
+          ("POST", f"/valves/{NEW}/target", b'{"temperature_c": 30.0}'),
+          ("POST", f"/valves/{NEW}/away", b'{"temperature_c": 30.0, "until": "2026-01-12T15:00"}'),
+          ("POST", f"/valves/{NEW}/mode", b'{"mode": "manual", "temperature_c": 30.0}'),
+          ("GET", f"/valves/{NEW}/program", None), ("GET", "/no-such-route", None)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("authorization", [None, "", "Bearer wrong-token", f"bearer {BRIDGE_TOKEN}",
+                                           BRIDGE_TOKEN, f"Bearer {BRIDGE_TOKEN}x", "Bearer "])
+def test_every_bridge_refuses_every_route_without_its_token(open_bridge, kind, authorization):
+    bridge = open_bridge(kind)
+    for method, target, body in ROUTES:
+        status, payload = bridge.request(method, target, body, authorization=authorization)
+        assert (status, payload["error"]) == (401, "unauthorized"), (kind, method, target, payload)
+        assert "Bearer" in payload["message"]
+    assert all(valve.commands_received == [] for valve in bridge.valves.values()), "a valve was commanded"
+    # The same bridge, with its token, answers.
+    status, _ = bridge.request("GET", f"/valves/{NEW}")
+    assert status == 200

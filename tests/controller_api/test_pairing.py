@@ -8,13 +8,15 @@ from simulator.eq3_valve import SimulatedEq3Valve
 from tests.controller_api.conftest import SERVICE
 
 MAC = "00:1A:22:0C:3B:5D"
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
 
 
 @pytest.fixture
 def bridge(client, house):
     valve = SimulatedEq3Valve(MAC, version="1.48", pin="428715")
-    server = SimulatedBridgeServer({MAC: valve}, central="pi").start()
-    client.patch(f"/api/bridges/{house['bridge']}", json={"base_url": server.url}, headers=SERVICE)
+    server = SimulatedBridgeServer({MAC: valve}, central="pi", token=BRIDGE_TOKEN).start()
+    client.patch(f"/api/bridges/{house['bridge']}", json={"base_url": server.url, "token": BRIDGE_TOKEN},
+                 headers=SERVICE)
     yield valve
     server.stop()
 

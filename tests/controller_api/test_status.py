@@ -22,7 +22,9 @@ def test_status_of_a_room(client, house, clock):
     assert (room["humidity_pct"], room["battery_pct"], room["reading_age_s"], room["in_sync"]) == (50.5, 88, 300, True)
     assert room["thermometers"] == [{"id": house["thermometer"], "mac": "A4:C1:38:11:22:33", "name": None,
                                      "checked_at": "2026-01-12T04:55:00Z", "stale_after_s": 900, "problem": None}]
-    assert room["valves"][0]["bridge"]["base_url"] == "http://127.0.0.1:8091"
+    assert "base_url" not in room["valves"][0]["bridge"]  # the status above was read without credentials
+    signed_in = client.get("/api/status", headers=SERVICE).json["rooms"][0]
+    assert signed_in["valves"][0]["bridge"]["base_url"] == "http://127.0.0.1:8091"
     assert room["valves"][0]["state"] is None
     clock.advance(minutes=11)  # 16 minutes after the reading: stale
     room = client.get("/api/status").json["rooms"][0]

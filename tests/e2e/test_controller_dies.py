@@ -47,13 +47,16 @@ def _sim_time(state: dict) -> datetime:
 def _programs_in_sync(stack: Stack) -> bool:
     """Whether every valve holds its room's schedule as its own week program (asked of the bridges)."""
     api = stack.api_url
-    bridges = {b["id"]: b["base_url"] for b in requests.get(f"{api}/api/bridges", timeout=10).json()["bridges"]}
+    service = {"Authorization": f"Bearer {stack.service_token}"}  # bridge addresses are for those signed in
+    bridges = {b["id"]: b["base_url"]
+               for b in requests.get(f"{api}/api/bridges", headers=service, timeout=10).json()["bridges"]}
     programs = {}
     for valve in requests.get(f"{api}/api/valves", timeout=10).json()["valves"]:
         room_id = valve["room_id"]
         if room_id not in programs:
             programs[room_id] = requests.get(f"{api}/api/rooms/{room_id}/valve-program", timeout=10).json()["days"]
-        reported = requests.get(f"{bridges[valve['bridge_id']]}/valves/{valve['mac']}/program", timeout=30)
+        reported = requests.get(f"{bridges[valve['bridge_id']]}/valves/{valve['mac']}/program", timeout=30,
+                                headers={"Authorization": f"Bearer {stack.bridge_token}"})
         if reported.status_code != 200 or not same_program(programs[room_id], reported.json()["days"]):
             return False
     return True

@@ -45,8 +45,13 @@ def test_core_has_no_arduino_dependency():
         assert "Arduino.h" not in text and "NimBLE" not in text, source.name
 
 
+TOKEN = "harness-bridge-token-0123"
+AUTH = b"Bearer harness-bridge-token-0123".hex()
+
+
 def test_harness_sends_the_frames_the_python_codec_sends(harness):
-    script = "\n".join([
+    script = "\n".join(line + f" {AUTH}" if line.startswith("request ") else line for line in [
+        f"token {TOKEN}",
         "time 2026-01-12T07:00:03 2026-01-12T06:00:03Z",
         "request POST /valves/00:1A:22:0C:3B:5D/target " + b'{"temperature_c": 22.0}'.hex(),
         "reply 020101100428",
@@ -73,3 +78,23 @@ def test_harness_sends_the_frames_the_python_codec_sends(harness):
 def test_harness_refuses_a_bad_mac_argument(harness):
     result = subprocess.run([str(harness), "nope"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "not a MAC" in result.stderr
+
+
+def test_the_core_refuses_requests_without_the_bridge_token(harness):
+    script = "\n".join([
+        "request GET / -",  # no token configured: nobody is let in
+        f"token {TOKEN}",
+        "request GET / -",
+        "request GET / - " + b"Bearer wrong-token".hex(),
+        "request POST /valves/00:1A:22:0C:3B:5D/mode " + b'{"mode": "auto"}'.hex() + " " + b"Bearer ".hex(),
+        f"request GET / - {AUTH}",
+        "quit",
+    ]) + "\n"
+    result = subprocess.run([str(harness), "00:1A:22:0C:3B:5D"], input=script, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0, result.stderr
+    answers = [line.split(" ", 2)[1:] for line in result.stdout.splitlines() if line.startswith("response ")]
+    # With the token the request reaches the routes (GET / is none of them).
+    assert [int(status) for status, _ in answers] == [401, 401, 401, 401, 404]
+    assert all('"error": "unauthorized"' in body for _, body in answers[:4])
+    assert not any(line.startswith("ble ") for line in result.stdout.splitlines())  # no valve was asked

@@ -16,6 +16,7 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -252,8 +253,16 @@ def test_setup_adds_a_heard_thermometer_with_one_click_a_bridge_and_edits_a_room
     added = [t for t in thermometers if t["mac"] == HEARD_MAC]
     assert len(added) == 1 and added[0]["room_id"] == ids["study"]
     assert _api(server, "/api/thermometers/heard")["heard"] == []
-    bridges = {b["name"]: b["base_url"] for b in _api(server, "/api/bridges")["bridges"]}
-    assert bridges["Attic ESP32"] == "http://127.0.0.1:8099"
+    signed_in = requests.get(f"{server.url}/api/bridges", timeout=10,
+                             headers={"Authorization": f"Bearer {server.service_token}"}).json()["bridges"]
+    bridges = {b["name"]: b for b in signed_in}
+    assert bridges["Attic ESP32"]["base_url"] == "http://127.0.0.1:8099" and bridges["Attic ESP32"]["has_token"]
+    # The address is not for strangers, the token for nobody.
+    public = {b["name"]: b for b in _api(server, "/api/bridges")["bridges"]}
+    assert "base_url" not in public["Attic ESP32"] and "token" not in bridges["Attic ESP32"]
+    with psycopg.connect(server.database_url) as conn:
+        token = conn.execute("SELECT token FROM bridges WHERE name = 'Attic ESP32'").fetchone()[0]
+    assert token == "attic-bridge-token-from-its-console"
     bedroom = _api(server, f"/api/rooms/{ids['bedroom']}")
     assert (bedroom["name"], bedroom["default_temp_c"], bedroom["control"]) == ("Main bedroom", 18.5, "manual")
     # Fields left alone keep their values.

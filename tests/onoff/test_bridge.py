@@ -16,13 +16,14 @@ from simulator.bridge_server import SimulatedBridgeServer
 from simulator.eq3_valve import SimulatedEq3Valve
 
 MAC = "00:1A:22:0C:3B:5D"
+TOKEN = "test-bridge-token-0123456789"
 
 
 @pytest.fixture
 def valve_and_bridge():
     valve = SimulatedEq3Valve(MAC, mode="auto", target_c=20.0)
-    server = SimulatedBridgeServer({MAC: valve}, timeout_s=1.0).start()
-    client = BridgeClient(server.url, timeout_s=5.0)
+    server = SimulatedBridgeServer({MAC: valve}, timeout_s=1.0, token=TOKEN).start()
+    client = BridgeClient(server.url, timeout_s=5.0, token=TOKEN)
     yield valve, client
     client.close()
     server.stop()
@@ -183,8 +184,8 @@ def test_an_unpaired_valve_is_its_own_failure_and_the_check_says_so():
     from onoff.service import _failed_checks
 
     valve = SimulatedEq3Valve(MAC, version="1.48", mode="auto", target_c=20.0)
-    server = SimulatedBridgeServer({MAC: valve}, timeout_s=1.0).start()
-    client = BridgeClient(server.url, timeout_s=5.0)
+    server = SimulatedBridgeServer({MAC: valve}, timeout_s=1.0, token=TOKEN).start()
+    client = BridgeClient(server.url, timeout_s=5.0, token=TOKEN)
     try:
         with pytest.raises(PermanentDeviceError) as caught:
             client.apply(MAC, "away", 30.0, _half_hour_ahead())

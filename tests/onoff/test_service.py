@@ -19,6 +19,7 @@ from onoff.strategies import make_strategy
 from simulator.bridge_server import SimulatedBridgeServer
 from simulator.eq3_valve import SimulatedEq3Valve
 
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
 START = datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)  # a Monday morning
 OUTDOOR_C = 0.0
 HEAT_K_PER_H = 4.0  # rise of a room with its radiator fully open and the boiler burning
@@ -57,8 +58,10 @@ class House:
         self.rooms = rooms
         self.nefit = nefit
         self.valves = {r.valve_mac: SimulatedEq3Valve(r.valve_mac, mode="auto", target_c=17.0) for r in rooms}
-        self.bridge = SimulatedBridgeServer(self.valves, now=self.clock.now, timeout_s=0.5).start()
-        bridge = self.api.post("/api/bridges", {"name": "Simulated", "kind": "simulated", "base_url": self.bridge.url})
+        self.bridge = SimulatedBridgeServer(self.valves, now=self.clock.now, timeout_s=0.5,
+                                            token=BRIDGE_TOKEN).start()
+        bridge = self.api.post("/api/bridges", {"name": "Simulated", "kind": "simulated", "base_url": self.bridge.url,
+                                                "token": BRIDGE_TOKEN})
         for room in rooms:
             room.room_id = self.api.post("/api/rooms", {"name": room.name, "default_temp_c": room.target_c})["id"]
             self.api.post("/api/thermometers", {"mac": room.thermometer_mac, "room_id": room.room_id})
@@ -257,10 +260,12 @@ def test_simulated_house_cold_morning(api_server):
     bridges = {}
     for name in house_spec.bridges:
         valves = {v.mac: sim.valves[v.mac] for _, v in house_spec.valves if v.bridge == name}
-        bridges[name] = SimulatedBridgeServer(valves, now=clock.now, zone=house_spec.zone, timeout_s=1.0).start()
+        bridges[name] = SimulatedBridgeServer(valves, now=clock.now, zone=house_spec.zone, timeout_s=1.0,
+                                              token=BRIDGE_TOKEN).start()
     nefit = NefitServer(sim.boiler).start()
     api = ApiClient(api_server.url, api_server.service_token)
-    provision(api, house_spec, bridge_ports={name: bridge.port for name, bridge in bridges.items()})
+    provision(api, house_spec, bridge_ports={name: bridge.port for name, bridge in bridges.items()},
+              bridge_token=BRIDGE_TOKEN)
     loop_api = ApiClient(api_server.url, api_server.service_token, timeout_s=5)
     loop = ControlLoop(loop_api, clock, make_strategy("zoning"), ControlConfig(),
                        boiler=NefitBoiler(nefit.url, timeout_s=5), records=RecordQueue(loop_api))

@@ -201,7 +201,10 @@ class Stand_ins:
     def env(self, name: str, service: dict) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEATING_")}
         env.update({"HEATING_DATABASE_URL": self.database_url, "HEATING_API_URL": self.api_url,
-                    "HEATING_SERVICE_TOKEN": self.token, "HEATING_MIGRATE_ON_START": "true"})
+                    "HEATING_SERVICE_TOKEN": self.token, "HEATING_MIGRATE_ON_START": "true",
+                    # What .env gives every container (the services refuse to start without it).
+                    "HEATING_PASSWORD": "compose-test-household-password",
+                    "HEATING_BRIDGE_TOKEN": "compose-test-bridge-token-0123"})
         for key, value in (service.get("environment") or {}).items():
             if not key.startswith("HEATING_") or key in ("HEATING_DATABASE_URL", "HEATING_API_URL"):
                 continue

@@ -17,12 +17,15 @@ from simulator.house import load_house
 from simulator.live import LiveHouse
 
 
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
+BRIDGE_AUTH = {"Authorization": f"Bearer {BRIDGE_TOKEN}"}
+
 @pytest.fixture(scope="module")
 def live():
     house = load_house()
     clock = Clock(start=datetime(2026, 1, 12, 5, tzinfo=timezone.utc), epoch=time.time(), speed=60.0)
     running = LiveHouse(house, clock, http_port=0, nefit_port=0, p1_port=0,
-                        bridge_ports={name: 0 for name in house.bridges}).start()
+                        bridge_ports={name: 0 for name in house.bridges}, bridge_token=BRIDGE_TOKEN).start()
     yield running
     running.stop()
 
@@ -51,8 +54,8 @@ def test_advert_stream_carries_every_thermometer_in_its_format(live):
 
 def test_bridges_serve_their_valves(live):
     pi, attic = live.bridges["pi"], live.bridges["esp32-attic"]
-    assert len(requests.get(f"{pi.url}/valves", timeout=5).json()["valves"]) == 7
-    answer = requests.post(f"{attic.url}/valves/00:1A:22:0C:3C:06/target", json={"temperature_c": 4.5}, timeout=10)
+    assert len(requests.get(f"{pi.url}/valves", headers=BRIDGE_AUTH, timeout=5).json()["valves"]) == 7
+    answer = requests.post(f"{attic.url}/valves/00:1A:22:0C:3C:06/target", json={"temperature_c": 4.5}, headers=BRIDGE_AUTH, timeout=10)
     assert answer.status_code == 200 and answer.json()["target_c"] == 4.5
     assert live.sim.valves["00:1A:22:0C:3C:06"].target_c == 4.5
 

@@ -12,6 +12,9 @@ from common.clock import Clock
 from simulator.house import load_house
 from simulator.live import LiveHouse
 
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
+BRIDGE_AUTH = {"Authorization": f"Bearer {BRIDGE_TOKEN}"}
+
 ATTIC_VALVE = "00:1A:22:0C:3C:06"  # the study's valve, on the ESP32 bridge esp32-attic
 
 
@@ -20,7 +23,7 @@ def live():
     house = load_house()
     clock = Clock(start=datetime(2026, 1, 12, 5, tzinfo=timezone.utc), epoch=time.time(), speed=60.0)
     running = LiveHouse(house, clock, http_port=0, nefit_port=0, p1_port=0, warmup_days=0.1,
-                        bridge_ports={name: 0 for name in house.bridges}).start()
+                        bridge_ports={name: 0 for name in house.bridges}, bridge_token=BRIDGE_TOKEN).start()
     yield running
     running.stop()
 
@@ -40,18 +43,18 @@ def test_state_shows_no_faults_in_a_healthy_house(live):
 
 def test_an_unreachable_valve_is_a_bluetooth_timeout_at_its_bridge_until_restored(live):
     attic = live.bridges["esp32-attic"].url
-    assert requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).status_code == 200
+    assert requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=20).status_code == 200
     answer = fault(live, {"valve": ATTIC_VALVE.lower(), "unreachable": True})
     assert answer.status_code == 200
     assert answer.json()["valve"] == ATTIC_VALVE and answer.json()["unreachable"] is True
     assert answer.json()["faults"]["valves_unreachable"] == [ATTIC_VALVE]
     try:
-        refused = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=30)
+        refused = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=30)
         assert refused.status_code == 504 and refused.json()["error"] == "bluetooth_timeout"
         assert sim_state(live)["faults"]["valves_unreachable"] == [ATTIC_VALVE]
     finally:
         assert fault(live, {"valve": ATTIC_VALVE, "unreachable": False}).status_code == 200
-    assert requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).status_code == 200
+    assert requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=20).status_code == 200
     assert sim_state(live)["faults"]["valves_unreachable"] == []
 
 
@@ -59,15 +62,16 @@ def test_an_unreachable_bridge_closes_its_port_and_drops_open_connections(live):
     bridge = live.bridges["pi"]
     url, port = bridge.url, bridge.port
     kept_alive = requests.Session()  # as the control loop's client: connections are reused
+    kept_alive.headers.update(BRIDGE_AUTH)
     assert kept_alive.get(f"{url}/health", timeout=5).status_code == 200
     assert fault(live, {"bridge": "pi", "unreachable": True}).json()["faults"]["bridges_unreachable"] == ["pi"]
     try:
         with pytest.raises(requests.ConnectionError):
-            requests.get(f"{url}/health", timeout=5)
+            requests.get(f"{url}/health", headers=BRIDGE_AUTH, timeout=5)
         with pytest.raises(requests.ConnectionError):
             kept_alive.get(f"{url}/health", timeout=5)
         # The other bridge is a different device and keeps serving.
-        assert requests.get(f"{live.bridges['esp32-attic'].url}/health", timeout=5).status_code == 200
+        assert requests.get(f"{live.bridges['esp32-attic'].url}/health", headers=BRIDGE_AUTH, timeout=5).status_code == 200
     finally:
         assert fault(live, {"bridge": "pi", "unreachable": False}).status_code == 200
     assert bridge.port == port
@@ -125,7 +129,7 @@ def test_turning_a_valve_by_hand_changes_its_target_and_keeps_its_mode(live):
     assert answer.json()["target_c"] == wanted and answer.json()["mode"] == before["mode"]
     after = sim_state(live)["valve_states"][ATTIC_VALVE]
     assert after["target_c"] == wanted and after["mode"] == before["mode"]
-    reported = requests.get(f"{live.bridges['esp32-attic'].url}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).json()
+    reported = requests.get(f"{live.bridges['esp32-attic'].url}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=20).json()
     assert reported["target_c"] == wanted
 
 
@@ -138,7 +142,7 @@ def test_a_window_opened_and_a_low_battery_show_in_the_valves_status(live):
         state = sim_state(live)["valve_states"][ATTIC_VALVE]
         assert (state["window_open"], state["low_battery"], state["target_c"], state["firmware"]) == (
             True, True, 12.0, "new")
-        reported = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", timeout=20).json()
+        reported = requests.get(f"{attic}/valves/{ATTIC_VALVE}?refresh=1", headers=BRIDGE_AUTH, timeout=20).json()
         assert reported["target_c"] == 12.0
     finally:
         assert fault(live, {"valve": ATTIC_VALVE, "low_battery": False}).status_code == 200
@@ -205,7 +209,7 @@ def test_adapter_faults_on_demand(tmp_path):
     clock = Clock(start=datetime(2026, 1, 12, 5, tzinfo=timezone.utc), epoch=time.time(), speed=60.0)
     running = LiveHouse(house, clock, http_port=0, nefit_port=0, p1_port=0, warmup_days=0.05,
                         bridge_ports={name: 0 for name in house.bridges}, bluez_socket=str(tmp_path / "bus"),
-                        bluez_bridges=frozenset({"pi"})).start()
+                        bluez_bridges=frozenset({"pi"}), bridge_token=BRIDGE_TOKEN).start()
     try:
         assert "pi" not in running.bridges  # the product's Pi bridge serves those valves over BlueZ
         assert fault(running, {"adapter": "stuck"}).json()["faults"]["adapter"]["stuck"] is True

@@ -67,6 +67,7 @@ def test_a_second_run_on_new_ports_moves_the_bridges_and_keeps_what_people_chose
 def test_the_provision_command_waits_for_an_api_that_is_still_starting(database_url):
     # make demo provisions as soon as one API worker answers; on a loaded machine the next request
     # may meet a worker still starting. Provisioning is idempotent, so the command asks again.
+    import os
     import subprocess
     import sys
     import threading
@@ -82,7 +83,8 @@ def test_the_provision_command_waits_for_an_api_that_is_still_starting(database_
     command = subprocess.Popen(
         [sys.executable, "-m", "simulator", "provision", "--api", f"http://127.0.0.1:{port}",
          "--token", SERVICE_TOKEN, "--bridge-port", "pi=18091", "--bridge-port", "esp32-attic=18092",
-         "--wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "HEATING_BRIDGE_TOKEN": "test-bridge-token-0123456789"})
     time.sleep(3.0)  # nothing listens yet: connection refused, again and again
     app = create_app({"settings": {"database_url": database_url, "service_token": SERVICE_TOKEN,
                                    "password": PASSWORD}})
@@ -101,6 +103,7 @@ def test_the_provision_command_waits_for_an_api_that_is_still_starting(database_
 
 
 def test_the_provision_command_gives_up_on_an_api_that_never_answers():
+    import os
     import subprocess
     import sys
 
@@ -108,6 +111,7 @@ def test_the_provision_command_gives_up_on_an_api_that_never_answers():
 
     done = subprocess.run([sys.executable, "-m", "simulator", "provision", "--api",
                            f"http://127.0.0.1:{free_port()}", "--token", "x", "--wait", "0"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "HEATING_BRIDGE_TOKEN": "test-bridge-token-0123456789"})
     assert done.returncode == 2
     assert "the controller API failed" in done.stderr

@@ -82,7 +82,7 @@ def test_the_pi_bridge_in_the_reader_drives_a_valve_through_bleak(tmp_path):
     with simulated_bluez([valve]) as house:
         settings = settings_for(tmp_path, "http://127.0.0.1:9", "token", advert_source="bluetooth",
                                 bridge_enabled=True, bridge_host="127.0.0.1", bridge_port=0, bridge_valves=VALVE,
-                                bridge_timeout_s=5)
+                                bridge_timeout_s=5, bridge_token="test-bridge-token-0123456789")
         from common.api_client import ApiClient
 
         service = ReaderService(settings, client=ApiClient("http://127.0.0.1:9", "token", 1.0))
@@ -90,11 +90,12 @@ def test_the_pi_bridge_in_the_reader_drives_a_valve_through_bleak(tmp_path):
         try:
             wait_for(lambda: service.bridge is not None and house.bluez.adapter.discovering,
                      what="the bridge and the scan to start")
-            status = requests.get(f"{service.bridge.url}/valves/{VALVE}?refresh=1", timeout=30)
+            auth = {"Authorization": "Bearer test-bridge-token-0123456789"}
+            status = requests.get(f"{service.bridge.url}/valves/{VALVE}?refresh=1", headers=auth, timeout=30)
             assert status.status_code == 200, status.text
             assert (status.json()["mode"], status.json()["target_c"]) == ("manual", 19.0)
             moved = requests.post(f"{service.bridge.url}/valves/{VALVE}/target", json={"temperature_c": 22.5},
-                                  timeout=30)
+                                  headers=auth, timeout=30)
             assert moved.status_code == 200 and moved.json()["target_c"] == 22.5
             assert valve.target_c == 22.5
             assert eq3.encode_target(22.5) in valve.commands_received
@@ -112,7 +113,7 @@ def test_the_pi_bridge_pairs_a_valve_with_the_pin_on_its_display(tmp_path):
     with simulated_bluez([valve]) as house:
         settings = settings_for(tmp_path, "http://127.0.0.1:9", "token", advert_source="bluetooth",
                                 bridge_enabled=True, bridge_host="127.0.0.1", bridge_port=0, bridge_valves=VALVE,
-                                bridge_timeout_s=5)
+                                bridge_timeout_s=5, bridge_token="test-bridge-token-0123456789")
         from common.api_client import ApiClient
 
         service = ReaderService(settings, client=ApiClient("http://127.0.0.1:9", "token", 1.0))
@@ -121,14 +122,15 @@ def test_the_pi_bridge_pairs_a_valve_with_the_pin_on_its_display(tmp_path):
             wait_for(lambda: service.bridge is not None and house.bluez.adapter.discovering,
                      what="the bridge and the scan to start")
             url = f"{service.bridge.url}/valves/{VALVE}"
-            refused = requests.get(f"{url}?refresh=1", timeout=30)
+            auth = {"Authorization": "Bearer test-bridge-token-0123456789"}
+            refused = requests.get(f"{url}?refresh=1", headers=auth, timeout=30)
             assert (refused.status_code, refused.json()["error"]) == (409, "not_paired")
-            wrong = requests.post(f"{url}/pair", json={"pin": "428716"}, timeout=30)
+            wrong = requests.post(f"{url}/pair", json={"pin": "428716"}, headers=auth, timeout=30)
             assert (wrong.status_code, wrong.json()["error"]) == (403, "wrong_pin")
             assert valve.bonds == set()
-            paired = requests.post(f"{url}/pair", json={"pin": "428715"}, timeout=30)
+            paired = requests.post(f"{url}/pair", json={"pin": "428715"}, headers=auth, timeout=30)
             assert paired.status_code == 200 and paired.json() == {"mac": VALVE, "paired": True}
-            status = requests.get(f"{url}?refresh=1", timeout=30)
+            status = requests.get(f"{url}?refresh=1", headers=auth, timeout=30)
             assert status.status_code == 200 and status.json()["target_c"] == 19.0
         finally:
             service.stop()

@@ -296,12 +296,14 @@ def test_the_pi_valve_bridge_is_served_from_the_same_process(tmp_path):
             pass
 
     settings = settings_for(tmp_path, "http://127.0.0.1:9", "token", advert_source="bluetooth", bridge_enabled=True,
-                            bridge_host="127.0.0.1", bridge_port=0, bridge_valves="00:1A:22:0C:3B:5D")
+                            bridge_host="127.0.0.1", bridge_port=0, bridge_valves="00:1A:22:0C:3B:5D",
+                            bridge_token="test-bridge-token-0123456789")
     service = ReaderService(settings, source=QuietAdapter(), client=ApiClient("http://127.0.0.1:9", "token", 1.0))
     thread, result = run_in_thread(service)
     try:
         wait_for(lambda: service.bridge is not None, what="the bridge to start")
-        health = requests.get(service.bridge.url + "/health", timeout=5).json()
+        health = requests.get(service.bridge.url + "/health", timeout=5,
+                              headers={"Authorization": "Bearer test-bridge-token-0123456789"}).json()
         assert health["ok"] is True and health["kind"] == "pi" and health["valves"] == 1
     finally:
         service.stop()

@@ -15,6 +15,10 @@ ESP_VALVE = "00:1A:22:0C:3B:5E"
 LATE_VALVE = "00:1A:22:0C:3B:5F"
 
 
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
+BRIDGE_AUTH = {"Authorization": f"Bearer {BRIDGE_TOKEN}"}
+
+
 def seed(client: ApiClient) -> tuple[int, int]:
     room = client.post("/api/rooms", {"name": "Living room"})
     pi = client.post("/api/bridges", {"name": "Pi", "kind": "pi", "base_url": "http://127.0.0.1:8091"})
@@ -25,7 +29,8 @@ def seed(client: ApiClient) -> tuple[int, int]:
 
 
 def settings_for(api_url: str, token: str, **extra) -> BridgeSettings:
-    return BridgeSettings(api_url=api_url, service_token=token, bridge_host="127.0.0.1", bridge_port=0, **extra)
+    return BridgeSettings(api_url=api_url, service_token=token, bridge_host="127.0.0.1", bridge_port=0,
+                          bridge_token=BRIDGE_TOKEN, **extra)
 
 
 def valves_transport():
@@ -39,17 +44,17 @@ def test_serves_the_valves_of_pi_bridges_and_follows_changes(api_server):
     bridge = start_bridge_server(settings_for(api_server.url, api_server.service_token),
                                  transport=valves_transport())
     try:
-        listed = requests.get(bridge.url + "/valves", timeout=5).json()["valves"]
+        listed = requests.get(bridge.url + "/valves", headers=BRIDGE_AUTH, timeout=5).json()["valves"]
         assert [v["mac"] for v in listed] == [PI_VALVE]
-        answer = requests.post(f"{bridge.url}/valves/{PI_VALVE}/target", json={"temperature_c": 30.0}, timeout=5)
+        answer = requests.post(f"{bridge.url}/valves/{PI_VALVE}/target", json={"temperature_c": 30.0}, headers=BRIDGE_AUTH, timeout=5)
         assert answer.status_code == 200 and answer.json()["target_c"] == 30.0
-        assert requests.get(f"{bridge.url}/valves/{ESP_VALVE}", timeout=5).json()["error"] == "unknown_valve"
+        assert requests.get(f"{bridge.url}/valves/{ESP_VALVE}", headers=BRIDGE_AUTH, timeout=5).json()["error"] == "unknown_valve"
 
         client.post("/api/valves", {"mac": LATE_VALVE, "room_id": room_id, "bridge_id": pi_id})
         assert bridge.refresh_valves() is True
         assert bridge.core.valve_macs == [PI_VALVE, LATE_VALVE]
         # The valve kept across the refresh keeps what it last reported.
-        assert requests.get(f"{bridge.url}/valves/{PI_VALVE}", timeout=5).json()["target_c"] == 30.0
+        assert requests.get(f"{bridge.url}/valves/{PI_VALVE}", headers=BRIDGE_AUTH, timeout=5).json()["target_c"] == 30.0
     finally:
         bridge.stop()
 
@@ -84,7 +89,7 @@ def test_a_static_list_needs_no_api():
                                  transport=valves_transport())
     try:
         assert bridge.api is None
-        health = requests.get(bridge.url + "/health", timeout=5).json()
+        health = requests.get(bridge.url + "/health", headers=BRIDGE_AUTH, timeout=5).json()
         assert health["valves"] == 2 and health["kind"] == "pi"
     finally:
         bridge.stop()

@@ -61,7 +61,8 @@ class PiValveBridge:
         self.api = None if self.static else (api_client or ApiClient(settings.api_url, settings.service_token or None))
         self.core = BridgeCore(settings.static_valve_macs, transport, kind="pi", now=self.clock.now,
                                zone=settings.zone, timeout_s=settings.bridge_timeout_s)
-        self.server = ContractHttpServer(self.core, settings.bridge_host, settings.bridge_port)
+        self.server = ContractHttpServer(self.core, settings.bridge_host, settings.bridge_port,
+                                         token=settings.bridge_token)
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
 

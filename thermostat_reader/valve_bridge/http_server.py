@@ -1,6 +1,7 @@
 """A real HTTP server (stdlib, threaded) in front of a BridgeCore."""
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
@@ -11,6 +12,7 @@ from thermostat_reader.valve_bridge.core import BridgeCore
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4096
+UNAUTHORIZED = {"error": "unauthorized", "message": "send Authorization: Bearer <bridge token>"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -28,6 +30,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {"error": "bad_request", "message": "the body is too large"})
             return
         body = self.rfile.read(length) if length > 0 else b""
+        # In front of every route: anyone on the network can reach the bridge,
+        # only the control loop knows its token.
+        if not self.server.authorized(self.headers.get("Authorization", "")):
+            self._send(401, UNAUTHORIZED)
+            return
         reply = self.server.core.handle(self.command, self.path, body)
         self._send(reply.status, reply.body)
 
@@ -48,17 +55,26 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], core: BridgeCore):
+    def __init__(self, address: tuple[str, int], core: BridgeCore, token: str):
         super().__init__(address, _Handler)
         self.core = core
+        self._expected = f"Bearer {token}".encode() if token else None
+
+    def authorized(self, header: str) -> bool:
+        # No token configured lets nobody in. compare_digest: the time does not tell how much was right.
+        return self._expected is not None and hmac.compare_digest(header.strip().encode(), self._expected)
 
 
 class ContractHttpServer:
-    """Serves ``core`` on ``host:port`` (port 0 picks a free one) in a background thread."""
+    """Serves ``core`` on ``host:port`` (port 0 picks a free one) in a background thread.
 
-    def __init__(self, core: BridgeCore, host: str = "127.0.0.1", port: int = 0):
+    Every request needs ``Authorization: Bearer <token>``; without a token it refuses every request.
+    """
+
+    def __init__(self, core: BridgeCore, host: str = "127.0.0.1", port: int = 0, *, token: str):
         self.core = core
-        self._server = _Server((host, port), core)
+        self.token = token
+        self._server = _Server((host, port), core, token)
         self._thread: threading.Thread | None = None
 
     @property

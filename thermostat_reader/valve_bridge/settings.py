@@ -32,6 +32,15 @@ class BridgeSettings(ServiceSettings):
     #: The controller API and its service token (HEATING_API_URL, HEATING_SERVICE_TOKEN).
     api_url: str = "http://127.0.0.1:8000"
     service_token: str = ""
+    #: What the control loop must send as "Authorization: Bearer <token>" (HEATING_BRIDGE_TOKEN); the
+    #: same value goes into this bridge's setup on the page. Empty: the bridge refuses every request.
+    bridge_token: str = ""
+
+    required_secrets = ("HEATING_SERVICE_TOKEN", "HEATING_BRIDGE_TOKEN")
+
+    def secrets(self) -> dict[str, str | None]:
+        return {"HEATING_SERVICE_TOKEN": self.service_token or None,
+                "HEATING_BRIDGE_TOKEN": (self.bridge_token or None) if self.bridge_enabled else "unused"}
 
     @field_validator("bridge_valves")
     @classmethod

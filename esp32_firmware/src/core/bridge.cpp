@@ -5,6 +5,7 @@
 
 #include "json.h"
 #include "mac.h"
+#include "secret.h"
 
 namespace bridge {
 
@@ -242,6 +243,17 @@ void BridgeCore::set_valves(const std::vector<std::string>& macs) {
     next.push_back(slot);
   }
   slots_ = next;
+}
+
+Response BridgeCore::handle(const std::string& method, const std::string& target, const std::string& body,
+                            const std::string& authorization) {
+  if (!secret::bearer_matches(token_, authorization)) {
+    Response refused;
+    refused.status = 401;
+    refused.body = "{\"error\": \"unauthorized\", \"message\": \"send Authorization: Bearer <bridge token>\"}";
+    return refused;
+  }
+  return handle(method, target, body);
 }
 
 Response BridgeCore::handle(const std::string& method, const std::string& target, const std::string& body) {

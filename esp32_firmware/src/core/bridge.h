@@ -72,6 +72,14 @@ class BridgeCore {
   void set_valves(const std::vector<std::string>& macs);
   size_t valve_count() const { return slots_.size(); }
 
+  // The bridge token every request must carry ("Authorization: Bearer <token>"); empty: none is let in.
+  void set_token(const std::string& token) { token_ = token; }
+
+  // A request as it came over the network: 401 unless `authorization` carries the token, then
+  // the contract's answer. The check stands in front of every route.
+  Response handle(const std::string& method, const std::string& target, const std::string& body,
+                  const std::string& authorization);
+
   // Never fails for anything a client sends: every error is a contract error body.
   Response handle(const std::string& method, const std::string& target, const std::string& body);
 
@@ -93,6 +101,7 @@ class BridgeCore {
   const char* kind_;
   uint32_t timeout_ms_;
   std::vector<Slot> slots_;
+  std::string token_;
 
   bool route(const std::string& method, const std::string& target, const std::string& body, std::string& out,
              Error& error);

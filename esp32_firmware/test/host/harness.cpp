@@ -119,14 +119,21 @@ int main(int argc, char** argv) {
                                 &t.second) == 6;
       continue;
     }
-    if (command == "request") {
-      std::string method, target, body_hex, body;
-      words >> method >> target >> body_hex;
-      if (body_hex != "-" && !from_hex(body_hex, body)) {
-        std::cerr << "body is not hex" << std::endl;
+    if (command == "token") {  // token <text>: the bridge token the core expects
+      std::string token;
+      words >> token;
+      core.set_token(token);
+      continue;
+    }
+    if (command == "request") {  // request METHOD TARGET BODY-HEX|- [AUTHORIZATION-HEX]
+      std::string method, target, body_hex, body, authorization_hex, authorization;
+      words >> method >> target >> body_hex >> authorization_hex;
+      if ((body_hex != "-" && !from_hex(body_hex, body)) ||
+          (!authorization_hex.empty() && !from_hex(authorization_hex, authorization))) {
+        std::cerr << "body or authorization is not hex" << std::endl;
         return 2;
       }
-      bridge::Response response = core.handle(method, target, body);
+      bridge::Response response = core.handle(method, target, body, authorization);
       std::cout << "response " << response.status << " " << response.body << std::endl;
       continue;
     }

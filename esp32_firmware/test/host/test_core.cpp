@@ -9,6 +9,7 @@
 #include "../../src/core/eq3.h"
 #include "../../src/core/json.h"
 #include "../../src/core/mac.h"
+#include "../../src/core/secret.h"
 
 namespace {
 
@@ -281,6 +282,33 @@ void test_bridge_away_and_program() {
 
 }  // namespace
 
+uint32_t counter_word() {
+  static uint32_t state = 12345;
+  state = state * 1664525u + 1013904223u;  // a fixed sequence: the test sees the same secret every run
+  return state;
+}
+
+void test_secret() {
+  CHECK(secret::equal("s3cret-token", "s3cret-token"));
+  CHECK(!secret::equal("s3cret-token", "s3cret-tokeN"));
+  CHECK(!secret::equal("s3cret-token", "s3cret-token-and-more"));
+  CHECK(!secret::equal("s3cret-token", "s3cret"));
+  CHECK(!secret::equal("s3cret-token", ""));
+  CHECK(!secret::equal("", ""));  // no token configured lets nobody in
+  CHECK(!secret::equal("abcabc", "abc"));
+  CHECK(secret::bearer_matches("s3cret-token", "Bearer s3cret-token"));
+  CHECK(!secret::bearer_matches("s3cret-token", "bearer s3cret-token"));
+  CHECK(!secret::bearer_matches("s3cret-token", "s3cret-token"));
+  CHECK(!secret::bearer_matches("", "Bearer "));
+  CHECK(secret::is_placeholder("") && secret::is_placeholder("change-me") &&
+        secret::is_placeholder("Change-Me-bridge"));
+  CHECK(!secret::is_placeholder("change") && !secret::is_placeholder("x7Kq2-change-me"));
+  std::string a = secret::generate(counter_word, 24), b = secret::generate(counter_word, 24);
+  CHECK(a.size() == 24 && b.size() == 24 && a != b && !secret::is_placeholder(a));
+  for (char c : a) CHECK((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                         c == '_');
+}
+
 void test_pairing_by_passkey_entry() {
   OneReplyLink link;
   StillClock clock;
@@ -329,6 +357,7 @@ int main() {
   test_program_codec();
   test_json_nesting_is_kept();
   test_bridge_away_and_program();
+  test_secret();
   test_pairing_by_passkey_entry();
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

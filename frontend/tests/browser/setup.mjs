@@ -24,6 +24,7 @@ await run('setup', async ({ newPage }) => {
   const refused = await form.locator('[data-test=entity-add-error]').textContent()
   expect(/base_url/.test(refused), `a bad bridge address was not refused in words (saw: ${refused})`)
   await form.locator('[data-field=base_url]').fill('http://127.0.0.1:8099')
+  await form.locator('[data-field=token]').fill('attic-bridge-token-from-its-console')
   await form.locator('[data-test=entity-add-save]').click()
   await bridges.locator('[data-test=bridge-row]').filter({ hasText: 'Attic ESP32' }).waitFor()
   const addedBridge = (await bridges.locator('[data-test=added-bridge]').textContent()).trim()
