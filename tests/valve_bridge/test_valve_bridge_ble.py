@@ -127,30 +127,32 @@ def test_connection_faults_are_survived_and_no_state_is_claimed_that_the_valve_d
     valve = SimulatedEq3Valve(MAC, mode="manual", target_c=19.0)
     with simulated_bluez([valve]) as house:
         settings = BridgeSettings(_env_file=None, bridge_valves=MAC, bridge_host="127.0.0.1", bridge_port=0,
-                                  bridge_timeout_s=1, bridge_connect_attempts=3)
+                                  bridge_timeout_s=1, bridge_connect_attempts=3,
+                                  bridge_token="test-bridge-token-0123456789")
         bridge = PiValveBridge(settings).start()
         url = f"{bridge.url}/valves/{MAC}"
+        auth = {"Authorization": "Bearer test-bridge-token-0123456789"}
         try:
-            assert requests.get(f"{url}?refresh=1", timeout=30).json()["target_c"] == 19.0
+            assert requests.get(f"{url}?refresh=1", headers=auth, timeout=30).json()["target_c"] == 19.0
             # InProgress (another connection attempt under way) once: bleak-retry-connector tries again.
             house.bluez.call(lambda: house.bluez.add_faults(in_progress=1))
-            moved = requests.post(f"{url}/target", json={"temperature_c": 20.0}, timeout=30)
+            moved = requests.post(f"{url}/target", json={"temperature_c": 20.0}, headers=auth, timeout=30)
             assert moved.status_code == 200 and moved.json()["target_c"] == 20.0
             # Every connection attempt fails: a timeout, and the cached state is what the valve last said.
             house.bluez.call(lambda: house.bluez.add_faults(connect_failures=10))
-            failed = requests.post(f"{url}/target", json={"temperature_c": 23.0}, timeout=60)
+            failed = requests.post(f"{url}/target", json={"temperature_c": 23.0}, headers=auth, timeout=60)
             assert (failed.status_code, failed.json()["error"]) == (504, "bluetooth_timeout")
-            assert valve.target_c == 20.0 and requests.get(url, timeout=5).json()["target_c"] == 20.0
+            assert valve.target_c == 20.0 and requests.get(url, headers=auth, timeout=5).json()["target_c"] == 20.0
             house.bluez.call(house.bluez.clear_faults)
             # The valve takes the command and drops the link before answering, twice (the bridge sends
             # it once more): the valve did change, but the bridge claims nothing it did not hear.
             house.bluez.call(lambda: house.bluez.add_faults(drop_mid_command=2))
-            dropped = requests.post(f"{url}/target", json={"temperature_c": 24.0}, timeout=60)
+            dropped = requests.post(f"{url}/target", json={"temperature_c": 24.0}, headers=auth, timeout=60)
             assert (dropped.status_code, dropped.json()["error"]) == (504, "bluetooth_timeout")
             assert valve.target_c == 24.0
-            assert requests.get(url, timeout=5).json()["target_c"] == 20.0
+            assert requests.get(url, headers=auth, timeout=5).json()["target_c"] == 20.0
             # The next read-back learns the truth from the valve itself.
-            assert requests.get(f"{url}?refresh=1", timeout=30).json()["target_c"] == 24.0
+            assert requests.get(f"{url}?refresh=1", headers=auth, timeout=30).json()["target_c"] == 24.0
             assert eq3.encode_target(24.0) in valve.commands_received
         finally:
             bridge.stop()
