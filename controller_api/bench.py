@@ -43,6 +43,21 @@ def _timed(method: str, url: str, **kwargs) -> tuple[float, int | str]:
     return time.monotonic() - started, status
 
 
+
+def _parallel_histories(base: str, history: str, start: str, end: str, label: str) -> None:
+    """Two history requests at once, and how long /api/health takes meanwhile (the loop's lease check)."""
+    results: list[tuple[float, int | str]] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        _timed("GET", history, params={"from": start, "to": end}))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    health = _timed("GET", f"{base}/api/health")
+    for thread in threads:
+        thread.join()
+    print(f"two parallel {label} histories:", ", ".join(f"{s:.2f} s ({c})" for s, c in results),
+          f"; /api/health meanwhile: {health[0]:.2f} s ({health[1]})")
+
 def _fill(url: str, now: datetime) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         room = conn.execute("INSERT INTO rooms (name) VALUES ('Living room') RETURNING id").fetchone()[0]
@@ -101,30 +116,9 @@ def main() -> int:
         history = f"{base}/api/rooms/1/history"
         alone = _timed("GET", history, params={"from": start, "to": end})
         print(f"GET /api/rooms/1/history over 400 days, alone: {alone[0]:.2f} s ({alone[1]})")
-        results: list[tuple[float, int | str]] = []
-        threads = [threading.Thread(target=lambda: results.append(
-            _timed("GET", history, params={"from": start, "to": end}))) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.1)
-        health = _timed("GET", f"{base}/api/health")
-        for thread in threads:
-            thread.join()
-        print("two parallel 400-day histories:", ", ".join(f"{s:.2f} s ({c})" for s, c in results),
-              f"; /api/health meanwhile: {health[0]:.2f} s ({health[1]})")
-
+        _parallel_histories(base, history, start, end, "400-day")
         month = (now - timedelta(days=31)).isoformat().replace("+00:00", "Z")
-        results = []
-        threads = [threading.Thread(target=lambda: results.append(
-            _timed("GET", history, params={"from": month, "to": end}))) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.1)
-        health = _timed("GET", f"{base}/api/health")
-        for thread in threads:
-            thread.join()
-        print("two parallel 31-day histories:", ", ".join(f"{s:.2f} s ({c})" for s, c in results),
-              f"; /api/health meanwhile: {health[0]:.2f} s ({health[1]})")
+        _parallel_histories(base, history, month, end, "31-day")
 
         cluster.stop()
         for label, path in (("GET /api/rooms", "/api/rooms"), ("GET /api/health", "/api/health"),
