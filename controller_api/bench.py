@@ -43,7 +43,6 @@ def _timed(method: str, url: str, **kwargs) -> tuple[float, int | str]:
     return time.monotonic() - started, status
 
 
-
 def _parallel_histories(base: str, history: str, start: str, end: str, label: str) -> None:
     """Two history requests at once, and how long /api/health takes meanwhile (the loop's lease check)."""
     results: list[tuple[float, int | str]] = []
@@ -57,6 +56,7 @@ def _parallel_histories(base: str, history: str, start: str, end: str, label: st
         thread.join()
     print(f"two parallel {label} histories:", ", ".join(f"{s:.2f} s ({c})" for s, c in results),
           f"; /api/health meanwhile: {health[0]:.2f} s ({health[1]})")
+
 
 def _fill(url: str, now: datetime) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
